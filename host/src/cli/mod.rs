@@ -1,0 +1,150 @@
+//! The command line: k6's flags and exit codes, Barrage's commands.
+
+mod inspect;
+mod run;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::Failure;
+
+/// Load testing with scenarios written in any language and compiled to
+/// WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "barrage", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a load test.
+    ///
+    /// Runs the scenario's `iteration` on many virtual users and prints
+    /// k6's end-of-test summary. Exit codes are k6's: 99 for failed
+    /// thresholds, 104 for invalid options, 105 when stopped by a signal,
+    /// 107 for a scenario error.
+    Run(RunCmd),
+    /// Run a short load test on a built-in scenario and server.
+    ///
+    /// Starts an HTTP server on an ephemeral port of 127.0.0.1 and runs the
+    /// bundled `hello` scenario against it: nothing else is needed.
+    Demo(DemoCmd),
+    /// Show what a scenario file is: its contract version, imports,
+    /// exports and options.
+    Inspect(InspectCmd),
+    /// Serve the built-in target on its own, to aim scenarios at.
+    Target(TargetCmd),
+    /// Print the version of Barrage and of the scenario contract.
+    Version,
+}
+
+/// Options shared by `run` and `demo`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Number of virtual users running at once.
+    #[arg(short = 'u', long, value_name = "N")]
+    pub vus: Option<u64>,
+    /// How long to run (`30s`, `1m30s`, ...).
+    #[arg(short = 'd', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Total iterations shared by all VUs.
+    #[arg(short = 'i', long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// A variable the scenario can read with `env`; repeatable.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// Write the end-of-test summary as JSON (k6's export layout).
+    #[arg(long, value_name = "FILE")]
+    pub summary_export: Option<PathBuf>,
+    /// Hide the progress line.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Seconds before `setup()` is abandoned (k6's `setupTimeout`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
+    pub setup_timeout: Option<Duration>,
+    /// Seconds before `teardown()` is abandoned (k6's `teardownTimeout`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
+    pub teardown_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunCmd {
+    /// The scenario: a WebAssembly component (`.wasm`).
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoCmd {
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectCmd {
+    /// The scenario: a WebAssembly component (`.wasm`).
+    pub scenario: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetCmd {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::duration::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}
+
+impl LoadArgs {
+    pub fn env_map(&self) -> HashMap<String, String> {
+        self.env.iter().cloned().collect()
+    }
+}
+
+/// Runs a parsed command line and returns the process's exit code.
+pub async fn execute(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Run(cmd) => run::run(crate::run::Source::File(cmd.scenario), cmd.load).await,
+        Command::Demo(cmd) => run::demo(cmd.load).await,
+        Command::Inspect(cmd) => inspect::inspect(&cmd.scenario).await,
+        Command::Target(cmd) => serve_target(cmd.listen).await,
+        Command::Version => {
+            println!(
+                "barrage {} (contract {}@{})",
+                env!("CARGO_PKG_VERSION"),
+                crate::bindings::WIT_PACKAGE,
+                crate::bindings::WIT_VERSION
+            );
+            Ok(0)
+        }
+    }
+}
+
+async fn serve_target(listen: SocketAddr) -> Result<i32, Failure> {
+    let target = crate::target::Target::start(listen)
+        .await
+        .map_err(|e| Failure::config(format!("cannot listen on {listen}: {e}")))?;
+    eprintln!(
+        "serving the built-in target on {}; Ctrl-C stops it",
+        target.url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("served {} requests", target.counts.requests());
+    Ok(0)
+}

@@ -1,0 +1,120 @@
+//! `barrage run` and `barrage demo`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::LoadArgs;
+use crate::error::{ExitCode, Failure};
+use crate::http::HttpConfig;
+use crate::options::{self, Layer};
+use crate::run::{Control, RunArgs, Source};
+
+/// The bundled scenario `barrage demo` runs: `examples/rust/hello`.
+const DEMO_WASM: &[u8] = include_bytes!("../../assets/hello.wasm");
+
+pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
+    let target = crate::target::Target::start(([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(|e| Failure::config(format!("cannot start the demo target: {e}")))?;
+    if !load.env.iter().any(|(k, _)| k == "TARGET") {
+        load.env.push(("TARGET".into(), target.url()));
+    }
+    if load.vus.is_none() {
+        load.vus = Some(10);
+    }
+    if load.duration.is_none() && load.iterations.is_none() {
+        load.duration = Some(Duration::from_secs(10));
+    }
+    eprintln!(
+        "demo: the bundled `hello` scenario against {} (built in)",
+        target.url()
+    );
+    let source = Source::Embedded {
+        name: "hello.wasm (built in)".into(),
+        bytes: DEMO_WASM,
+    };
+    let code = run(source, load).await?;
+    eprintln!("the target counted {} requests", target.counts.requests());
+    Ok(code)
+}
+
+pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
+    let env_options =
+        options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
+    let flags = Layer {
+        scenario: None,
+        vus: load.vus,
+        duration: load.duration,
+        iterations: load.iterations,
+        setup_timeout: load.setup_timeout,
+        teardown_timeout: load.teardown_timeout,
+    };
+    let args = RunArgs {
+        source,
+        env: load.env_map(),
+        env_options,
+        flags,
+        http: HttpConfig::new(),
+        progress: !load.quiet,
+    };
+    let control = Control::default();
+    let signals = tokio::spawn(watch_signals(control.clone()));
+    let report = crate::run::run(args, control).await;
+    signals.abort();
+    let report = report?;
+
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", crate::summary::render(&report.summary, color));
+    if let Some(path) = &load.summary_export {
+        let json = crate::summary::to_json(&report.summary);
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        std::fs::write(path, text + "\n").map_err(|e| {
+            Failure::config(format!(
+                "cannot write the summary to `{}`: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    if let Some(error) = &report.error {
+        eprintln!("error: {error}");
+    }
+    Ok(report.exit.code())
+}
+
+/// First Ctrl-C (or SIGTERM): interrupt the iterations, then tear down
+/// and summarise. Second: stop waiting for teardown. Third: exit now.
+async fn watch_signals(control: Control) {
+    let mut presses = 0;
+    loop {
+        if !next_signal().await {
+            return;
+        }
+        presses += 1;
+        match presses {
+            1 => {
+                eprintln!("\nstopping: interrupting iterations (Ctrl-C again to skip teardown)");
+                control.interrupt.cancel();
+            }
+            2 => {
+                eprintln!("\nskipping teardown");
+                control.abort.cancel();
+            }
+            _ => std::process::exit(ExitCode::ExternalAbort.code()),
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM; `false` if signals cannot be watched.
+async fn next_signal() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return false;
+    };
+    tokio::select! {
+        _ = int.recv() => true,
+        _ = term.recv() => true,
+    }
+}

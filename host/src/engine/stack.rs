@@ -1,0 +1,80 @@
+//! Fiber stacks as plain anonymous mappings.
+//!
+//! Every VU that is inside a guest call owns a fiber stack. Wasmtime's own
+//! stacks carry a guard page, which splits each into two kernel mappings;
+//! at 50k VUs that alone would pass the kernel's 65,530-mapping limit.
+//! These stacks have no guard: guest code cannot overflow them, because
+//! Wasmtime checks the guest's depth against `max_wasm_stack`, and the
+//! host code polled on them (HTTP, sleeps) is shallow next to the half a
+//! megabyte left to it. Untouched pages cost no memory.
+#![allow(
+    unsafe_code,
+    reason = "implementing Wasmtime's stack traits needs raw memory"
+)]
+
+use std::ops::Range;
+use std::ptr;
+
+use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+use wasmtime::{StackCreator, StackMemory};
+
+#[derive(Debug)]
+pub struct MappedStacks;
+
+// SAFETY: each stack is a fresh private mapping of `size` bytes, page
+// aligned (mmap returns page-aligned addresses and Wasmtime asks for
+// page-multiple sizes) and zero-filled by the kernel.
+unsafe impl StackCreator for MappedStacks {
+    fn new_stack(&self, size: usize, _zeroed: bool) -> wasmtime::Result<Box<dyn StackMemory>> {
+        // SAFETY: an anonymous mapping at an address of the kernel's choice
+        // aliases no other memory.
+        let base = unsafe {
+            mmap_anonymous(
+                ptr::null_mut(),
+                size,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .map_err(|e| wasmtime::format_err!("cannot map a {size}-byte VU stack: {e}"))?;
+        Ok(Box::new(MappedStack {
+            base: base.cast(),
+            size,
+        }))
+    }
+}
+
+struct MappedStack {
+    base: *mut u8,
+    size: usize,
+}
+
+// SAFETY: the mapping is owned by this value alone; Wasmtime uses it from
+// one fiber at a time.
+unsafe impl Send for MappedStack {}
+// SAFETY: as above; `&MappedStack` only reads the address and size.
+unsafe impl Sync for MappedStack {}
+
+// SAFETY: `top` and `range` describe exactly the mapping made above.
+unsafe impl StackMemory for MappedStack {
+    fn top(&self) -> *mut u8 {
+        self.base.wrapping_add(self.size)
+    }
+
+    fn range(&self) -> Range<usize> {
+        let base = self.base as usize;
+        base..base + self.size
+    }
+
+    fn guard_range(&self) -> Range<*mut u8> {
+        self.base..self.base
+    }
+}
+
+impl Drop for MappedStack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made by `new_stack` with this size and is
+        // no longer in use once Wasmtime drops the stack.
+        let _ = unsafe { munmap(self.base.cast(), self.size) };
+    }
+}

@@ -1,0 +1,240 @@
+//! A VU's HTTP client and the measured exchange of one request.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, Version};
+
+use super::error::{classify, code};
+use super::timing::{PhaseClock, TimedConnectLayer, TimedResolver, Timings};
+
+/// Settings shared by every VU's client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Whole-request timeout when the request names none (k6: 60 s).
+    pub timeout: Duration,
+    /// Bytes of a response body kept for the guest; the rest is read,
+    /// counted and dropped.
+    pub max_body: usize,
+    pub user_agent: String,
+    pub tls: rustls::ClientConfig,
+}
+
+impl HttpConfig {
+    pub fn new() -> Self {
+        HttpConfig {
+            timeout: Duration::from_secs(60),
+            max_body: 16 << 20,
+            user_agent: format!("barrage/{}", env!("CARGO_PKG_VERSION")),
+            tls: tls_config(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// TLS with ring and the Mozilla roots, built once: every VU's client
+/// shares the parsed root store instead of holding its own copy.
+pub fn tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
+        Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
+        // ring supports every default protocol version; this arm is a guard.
+        Err(_) => rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    }
+}
+
+/// A request as the guest described it.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub timeout: Option<Duration>,
+    pub discard_body: bool,
+}
+
+/// What happened to a request: a response, a failure, or both (a body that
+/// broke off after its head).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub status: u16,
+    pub url: String,
+    pub proto: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub error: String,
+    pub error_code: u32,
+    pub timings: Timings,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl Outcome {
+    fn failed(url: String, error_code: u32, error: String) -> Self {
+        Outcome {
+            url,
+            error,
+            error_code,
+            ..Default::default()
+        }
+    }
+
+    /// k6's default expected statuses: 200 to 399.
+    pub fn expected(&self) -> bool {
+        self.error.is_empty() && (200..400).contains(&self.status)
+    }
+}
+
+/// One VU's client: its own connection pool and cookie jar.
+#[derive(Debug, Clone)]
+pub struct VuClient {
+    client: reqwest::Client,
+}
+
+impl VuClient {
+    pub fn new(config: &HttpConfig) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config.tls.clone())
+            .dns_resolver(TimedResolver)
+            .connector_layer(TimedConnectLayer)
+            .cookie_store(true)
+            .no_proxy()
+            .user_agent(config.user_agent.clone())
+            .build()?;
+        Ok(VuClient { client })
+    }
+
+    /// Sends a request and reads its whole response. Never fails: a
+    /// transport error is an [`Outcome`] with status 0 and an error.
+    pub async fn send(&self, config: &HttpConfig, req: Prepared) -> Outcome {
+        let method = match Method::from_bytes(req.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                let msg = format!("invalid HTTP method `{}`", req.method);
+                return Outcome::failed(req.url, code::GENERIC, msg);
+            }
+        };
+        let mut builder = self
+            .client
+            .request(method, req.url.as_str())
+            .timeout(req.timeout.unwrap_or(config.timeout));
+        for (name, value) in &req.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let request = match builder.build() {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = format!("invalid request to `{}`: {}", req.url, classify(&e).1);
+                return Outcome::failed(req.url, code::INVALID_URL, msg);
+            }
+        };
+        let bytes_sent = request_size(&request, &config.user_agent);
+        let keep = if req.discard_body { 0 } else { config.max_body };
+        let clock = Arc::new(PhaseClock::default());
+        let start = Instant::now();
+        let (mut out, head) = clock.scope(self.exchange(request, keep)).await;
+        let end = Instant::now();
+        out.bytes_sent = bytes_sent;
+        out.timings = Timings::split(start, clock.phases(), head.unwrap_or(end), end);
+        out
+    }
+
+    /// The outcome and the instant its head arrived, if it did.
+    async fn exchange(&self, request: reqwest::Request, keep: usize) -> (Outcome, Option<Instant>) {
+        let url = request.url().to_string();
+        let mut response = match self.client.execute(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                let (code, msg) = classify(&e);
+                return (Outcome::failed(url, code, msg), None);
+            }
+        };
+        let head = Instant::now();
+        let status = response.status().as_u16();
+        let mut out = Outcome {
+            status,
+            url: response.url().to_string(),
+            proto: proto(response.version()),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into(),
+                    )
+                })
+                .collect(),
+            error_code: code::for_status(status),
+            ..Default::default()
+        };
+        out.bytes_received = head_size(&out);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    out.bytes_received += chunk.len() as u64;
+                    let room = keep.saturating_sub(out.body.len());
+                    out.body.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let (code, msg) = classify(&e);
+                    (out.error_code, out.error) = (code, msg);
+                    break;
+                }
+            }
+        }
+        (out, Some(head))
+    }
+}
+
+fn proto(v: Version) -> &'static str {
+    match v {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_11 => "HTTP/1.1",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP",
+    }
+}
+
+/// The size of the request on the wire in HTTP/1.1 terms: request line,
+/// headers and body, counting the `host`, `user-agent` and `accept`
+/// headers that the client adds after this point. reqwest does not show
+/// the bytes it writes, so this is an estimate for HTTP/2.
+fn request_size(req: &reqwest::Request, user_agent: &str) -> u64 {
+    let url = req.url();
+    let target = url.path().len() + url.query().map_or(0, |q| q.len() + 1);
+    let line = req.method().as_str().len() + target + 12;
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    let host = url.host_str().map_or(0, str::len) + url.port().map_or(0, |_| 6);
+    let added = (6 + host + 2) + (12 + user_agent.len() + 2) + "accept: */*\r\n".len();
+    let body = req.body().and_then(|b| b.as_bytes()).map_or(0, <[u8]>::len);
+    (line + headers + added + body + 2) as u64
+}
+
+fn head_size(out: &Outcome) -> u64 {
+    let headers: usize = out.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+    (17 + headers + 2) as u64
+}

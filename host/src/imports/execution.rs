@@ -1,0 +1,32 @@
+//! `execution`: who the VU is, the `-e` variables, and sleeping.
+
+use std::time::Duration;
+
+use crate::bindings::execution::{Host, VuInfo};
+use crate::vu::VuState;
+
+/// The longest single sleep; a guest asking for more sleeps this long.
+const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
+
+impl Host for VuState {
+    async fn vu(&mut self) -> VuInfo {
+        VuInfo {
+            id: self.id,
+            iteration: self.iteration,
+            scenario: self.shared.scenario.to_string(),
+        }
+    }
+
+    async fn env(&mut self, key: String) -> Option<String> {
+        self.shared.env.get(&key).cloned()
+    }
+
+    async fn sleep(&mut self, seconds: f64) {
+        // Samples wait in the buffer while the VU sleeps; hand them over so
+        // that the progress line and a Ctrl-C see them.
+        self.flush();
+        if let Ok(d) = Duration::try_from_secs_f64(seconds) {
+            tokio::time::sleep(d.min(MAX_SLEEP)).await;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `http`: the guest's requests, sent by the VU's own client and recorded
+//! in the built-in `http_req_*` metrics.
+
+use std::time::Duration;
+
+use crate::bindings::http::{BodyMode, Host, Request, Response, Timings};
+use crate::http::{Outcome, Prepared, VuClient};
+use crate::metrics::{Builtin, SampleBuffer};
+use crate::vu::VuState;
+
+impl Host for VuState {
+    async fn send(&mut self, req: Request) -> Response {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return failed(req.url, e),
+        };
+        let out = client.send(&self.shared.http, prepare(req)).await;
+        record(&mut self.samples, &out);
+        self.flush_if_full();
+        response(out)
+    }
+
+    async fn batch(&mut self, reqs: Vec<Request>) -> Vec<Response> {
+        let client: VuClient = match self.client() {
+            Ok(c) => c,
+            Err(e) => return reqs.into_iter().map(|r| failed(r.url, e.clone())).collect(),
+        };
+        let config = &self.shared.http;
+        let sends = reqs.into_iter().map(|r| client.send(config, prepare(r)));
+        // Joined on the VU's own task: a batch costs no extra tasks.
+        let outs = futures_util::future::join_all(sends).await;
+        outs.into_iter()
+            .map(|out| {
+                record(&mut self.samples, &out);
+                response(out)
+            })
+            .collect()
+    }
+}
+
+fn prepare(req: Request) -> Prepared {
+    Prepared {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: req.body,
+        timeout: req
+            .timeout_ms
+            .map(|ms| Duration::from_millis(u64::from(ms))),
+        discard_body: matches!(req.body_mode, BodyMode::Discard),
+    }
+}
+
+/// The samples of one request, as k6 records them.
+fn record(samples: &mut SampleBuffer, out: &Outcome) {
+    let t = &out.timings;
+    samples.add(Builtin::HttpReqs, 1.0);
+    samples.add(Builtin::HttpReqDuration, t.duration);
+    samples.add(Builtin::HttpReqBlocked, t.blocked);
+    samples.add(Builtin::HttpReqConnecting, t.connecting);
+    samples.add(Builtin::HttpReqTlsHandshaking, t.tls_handshaking);
+    samples.add(Builtin::HttpReqSending, t.sending);
+    samples.add(Builtin::HttpReqWaiting, t.waiting);
+    samples.add(Builtin::HttpReqReceiving, t.receiving);
+    let expected = out.expected();
+    samples.add(Builtin::HttpReqFailed, f64::from(u8::from(!expected)));
+    if expected {
+        samples.add(Builtin::HttpReqDurationExpected, t.duration);
+    }
+    samples.add(Builtin::DataSent, out.bytes_sent as f64);
+    samples.add(Builtin::DataReceived, out.bytes_received as f64);
+}
+
+fn response(out: Outcome) -> Response {
+    let t = out.timings;
+    Response {
+        status: out.status,
+        url: out.url,
+        proto: out.proto.to_owned(),
+        headers: out.headers,
+        body: out.body,
+        error: out.error,
+        error_code: out.error_code,
+        timings: Timings {
+            blocked: t.blocked,
+            connecting: t.connecting,
+            tls_handshaking: t.tls_handshaking,
+            sending: t.sending,
+            waiting: t.waiting,
+            receiving: t.receiving,
+            duration: t.duration,
+        },
+    }
+}
+
+fn failed(url: String, error: String) -> Response {
+    response(Outcome {
+        url,
+        error,
+        error_code: crate::http::code::GENERIC,
+        ..Default::default()
+    })
+}

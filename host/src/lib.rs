@@ -1,0 +1,27 @@
+//! Barrage: a load tester whose scenarios are WebAssembly components.
+//!
+//! The data flow, and the file that holds each part:
+//!
+//! ```text
+//! scenario.wasm -> engine (load, check, compile, cache) -> ScenarioPre
+//!   -> run: options, setup, VUs (vu), executor, teardown
+//!        VU -> imports (http, metrics, execution, log) -> SampleBuffer
+//!        SampleBuffer -> metrics::Aggregates (once per iteration)
+//!   -> summary (text, JSON export)
+//! ```
+
+pub mod bindings;
+pub mod cli;
+pub mod duration;
+pub mod engine;
+pub mod error;
+pub mod executor;
+pub mod http;
+pub mod imports;
+pub mod metrics;
+pub mod options;
+pub mod progress;
+pub mod run;
+pub mod summary;
+pub mod target;
+pub mod vu;

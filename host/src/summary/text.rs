@@ -1,0 +1,250 @@
+//! The end-of-test summary in k6's layout: checks first, then metrics
+//! grouped as HTTP, EXECUTION, NETWORK and CUSTOM.
+
+use std::fmt::Write as _;
+
+use super::{MetricSummary, Summary};
+use crate::duration::format_ms;
+use crate::metrics::{CheckCounts, Contains, MetricValue};
+
+const HTTP: &[&str] = &[
+    "http_req_blocked",
+    "http_req_connecting",
+    "http_req_duration",
+    "http_req_duration{expected_response:true}",
+    "http_req_failed",
+    "http_req_receiving",
+    "http_req_sending",
+    "http_req_tls_handshaking",
+    "http_req_waiting",
+    "http_reqs",
+];
+const EXECUTION: &[&str] = &[
+    "group_duration",
+    "iteration_duration",
+    "iterations",
+    "iterations_failed",
+    "vus",
+    "vus_max",
+];
+const NETWORK: &[&str] = &["data_received", "data_sent"];
+
+/// Renders the summary; `color` adds ANSI colours to ✓ and ✗.
+pub fn render(summary: &Summary, color: bool) -> String {
+    let mut out = String::from("\n  █ TOTAL RESULTS\n\n");
+    let rows = rows(summary);
+    let width = rows
+        .iter()
+        .map(|(_, name, _)| name.len())
+        .max()
+        .unwrap_or(0)
+        .max(24)
+        + 3;
+    if !summary.checks.is_empty() {
+        checks(&mut out, summary, width, color);
+    }
+    for (section, names) in [
+        ("HTTP", HTTP),
+        ("EXECUTION", EXECUTION),
+        ("NETWORK", NETWORK),
+    ] {
+        let section_rows: Vec<_> = rows
+            .iter()
+            .filter(|(n, _, _)| names.contains(&n.as_str()))
+            .collect();
+        write_section(&mut out, section, &section_rows, width);
+    }
+    let custom: Vec<_> = rows
+        .iter()
+        .filter(|(n, _, _)| {
+            ![HTTP, EXECUTION, NETWORK]
+                .iter()
+                .any(|s| s.contains(&n.as_str()))
+        })
+        .filter(|(n, _, _)| n != "checks")
+        .collect();
+    write_section(&mut out, "CUSTOM", &custom, width);
+    let _ = writeln!(
+        out,
+        "running ({}), 0/{} VUs, {} complete and {} interrupted iterations",
+        format_ms(summary.elapsed.as_secs_f64() * 1000.0),
+        summary.vus_max,
+        summary.complete,
+        summary.interrupted,
+    );
+    out
+}
+
+/// (metric name, printed name, value text), sorted by name.
+fn rows(summary: &Summary) -> Vec<(String, String, String)> {
+    let mut rows: Vec<_> = summary
+        .metrics
+        .iter()
+        .map(|m| {
+            let shown = match m.name.strip_prefix("http_req_duration{") {
+                Some(tags) => format!("  {{ {}", tags.replace('}', " }")),
+                None => m.name.clone(),
+            };
+            (m.name.clone(), shown, value_text(summary, m))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+fn write_section(out: &mut String, title: &str, rows: &[&(String, String, String)], width: usize) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "    {title}");
+    for (_, name, value) in rows {
+        let _ = writeln!(out, "    {}: {value}", dotted(name, width));
+    }
+    out.push('\n');
+}
+
+fn dotted(name: &str, width: usize) -> String {
+    let dots = width.saturating_sub(name.chars().count());
+    format!("{name}{}", ".".repeat(dots))
+}
+
+fn value_text(summary: &Summary, m: &MetricSummary) -> String {
+    match m.value {
+        MetricValue::Counter { count } => {
+            let rate = summary.per_second(count);
+            match m.contains {
+                Contains::Data => format!("{:<7} {}/s", bytes(count), bytes(rate)),
+                _ => format!("{:<7} {}/s", number(count), number(rate)),
+            }
+        }
+        MetricValue::Gauge { value, min, max } => {
+            format!(
+                "{:<7} min={:<7} max={}",
+                number(value),
+                number(min),
+                number(max)
+            )
+        }
+        MetricValue::Rate { trues, total } => {
+            let pct = MetricValue::rate(trues, total) * 100.0;
+            format!("{:<7} {trues} out of {total}", format!("{pct:.2}%"))
+        }
+        MetricValue::Trend(t) => {
+            let f = |v: f64| match m.contains {
+                Contains::Time => format_ms(v),
+                _ => number(v),
+            };
+            format!(
+                "avg={} min={} med={} max={} p(90)={} p(95)={}",
+                f(t.avg),
+                f(t.min),
+                f(t.med),
+                f(t.max),
+                f(t.p90),
+                f(t.p95)
+            )
+        }
+    }
+}
+
+fn checks(out: &mut String, summary: &Summary, width: usize, color: bool) {
+    let passes: u64 = summary.checks.iter().map(|c| c.passes).sum();
+    let fails: u64 = summary.checks.iter().map(|c| c.fails).sum();
+    let total = passes + fails;
+    let pct = |n: u64| MetricValue::rate(n, total) * 100.0;
+    let t = total as f64;
+    let _ = writeln!(
+        out,
+        "    {}: {:<7} {}/s",
+        dotted("checks_total", width),
+        total,
+        number(summary.per_second(t))
+    );
+    for (name, n) in [("checks_succeeded", passes), ("checks_failed", fails)] {
+        let share = format!("{:.2}%", pct(n));
+        let _ = writeln!(
+            out,
+            "    {}: {share:<7} {n} out of {total}",
+            dotted(name, width)
+        );
+    }
+    out.push('\n');
+    let mut group = "";
+    for check in &summary.checks {
+        if check.group != group {
+            group = &check.group;
+            let _ = writeln!(
+                out,
+                "    █ {}\n",
+                group.trim_start_matches("::").replace("::", " › ")
+            );
+        }
+        check_line(out, check, color);
+    }
+    out.push('\n');
+}
+
+fn check_line(out: &mut String, c: &CheckCounts, color: bool) {
+    let (ok, bad) = if color {
+        ("\x1b[32m✓\x1b[0m", "\x1b[31m✗\x1b[0m")
+    } else {
+        ("✓", "✗")
+    };
+    if c.fails == 0 {
+        let _ = writeln!(out, "    {ok} {}", c.name);
+    } else {
+        let pct = MetricValue::rate(c.passes, c.passes + c.fails) * 100.0;
+        let _ = writeln!(out, "    {bad} {}", c.name);
+        let _ = writeln!(
+            out,
+            "     ↳  {pct:.0}% — {ok} {} / {bad} {}",
+            c.passes, c.fails
+        );
+    }
+}
+
+/// Numbers as k6 prints them: integers plainly, others with up to six
+/// significant decimals.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Bytes in decimal units, as k6 prints data: `812 B`, `27 kB`, `1.2 MB`.
+fn bytes(v: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = v;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 10.0 {
+        format!("{:.0} {}", value, UNITS[unit])
+    } else {
+        format!("{:.1} {}", value, UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_decimal_units() {
+        assert_eq!(bytes(812.0), "812 B");
+        assert_eq!(bytes(2734.0), "2.7 kB");
+        assert_eq!(bytes(27_345.0), "27 kB");
+        assert_eq!(bytes(1_234_567.0), "1.2 MB");
+    }
+
+    #[test]
+    fn numbers_drop_needless_decimals() {
+        assert_eq!(number(300.0), "300");
+        assert_eq!(number(29.5), "29.5");
+        assert_eq!(number(1.0 / 3.0), "0.333333");
+    }
+}

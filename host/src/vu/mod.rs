@@ -1,0 +1,135 @@
+//! A virtual user: one Wasmtime store and one instance of the scenario,
+//! owned by one tokio task.
+//!
+//! Instances come from a pre-linked [`ScenarioPre`], so a new VU costs an
+//! allocation of its memory and the copy of its data segments. A guest
+//! that traps leaves its instance unusable; the VU reports it and the
+//! caller makes a fresh one.
+
+mod state;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::Store;
+
+use crate::bindings::{Scenario, ScenarioPre};
+use crate::metrics::Builtin;
+pub use state::{MEMORY_LIMIT, Shared, VuState};
+
+/// Why a guest call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuestError {
+    /// The guest returned an error.
+    #[error("{0}")]
+    Failed(String),
+    /// The guest trapped (a panic, an out-of-bounds access, exhausted
+    /// memory, ...): its instance can no longer be used.
+    #[error("{0}")]
+    Trapped(String),
+}
+
+impl GuestError {
+    fn trap(e: wasmtime::Error) -> Self {
+        let root = e.root_cause().to_string();
+        let mut text = match e.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::UnreachableCodeReached) => {
+                "the guest trapped (a panic in Rust; its message is above)".to_owned()
+            }
+            Some(trap) => format!("the guest trapped: {trap}"),
+            None => format!("the guest trapped: {root}"),
+        };
+        if root.contains("memory") && !text.contains("memory") {
+            text.push_str(&format!(" ({root})"));
+        }
+        GuestError::Trapped(text)
+    }
+}
+
+/// One VU's store and instance.
+pub struct Vu {
+    store: Store<VuState>,
+    guest: Scenario,
+}
+
+impl Vu {
+    /// Instantiates the scenario for VU `id`.
+    pub async fn new(
+        pre: &ScenarioPre<VuState>,
+        shared: Arc<Shared>,
+        id: u32,
+    ) -> Result<Vu, GuestError> {
+        let mut store = Store::new(pre.engine(), VuState::new(shared, id));
+        store.limiter(|s| &mut s.limits);
+        // Yield to other VUs at every epoch tick; never trap on the epoch.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        let guest = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(GuestError::trap)?;
+        Ok(Vu { store, guest })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.store.data().id
+    }
+
+    pub fn state(&mut self) -> &mut VuState {
+        self.store.data_mut()
+    }
+
+    /// The scenario's own options (JSON, possibly empty).
+    pub async fn options(&mut self) -> Result<String, GuestError> {
+        let r = self.guest.call_options(&mut self.store).await;
+        self.store.data_mut().flush();
+        r.map_err(GuestError::trap)
+    }
+
+    pub async fn setup(&mut self) -> Result<String, GuestError> {
+        let r = self.guest.call_setup(&mut self.store).await;
+        self.finish(r)
+    }
+
+    pub async fn init(&mut self, setup_data: &str) -> Result<(), GuestError> {
+        let r = self.guest.call_init(&mut self.store, setup_data).await;
+        self.finish(r)
+    }
+
+    /// Runs one iteration of `exec`. The iteration counter moves on
+    /// whatever the outcome.
+    /// Records `iterations` and `iteration_duration` (and
+    /// `iterations_failed` when it fails) whatever the outcome, as k6 does
+    /// for every iteration that was not interrupted.
+    pub async fn iteration(&mut self, exec: &str) -> Result<(), GuestError> {
+        let start = Instant::now();
+        let r = self.guest.call_iteration(&mut self.store, exec).await;
+        let state = self.store.data_mut();
+        state.iteration += 1;
+        // A group left open by an early return or a trap ends here.
+        state.groups.clear();
+        state.samples.add(Builtin::Iterations, 1.0);
+        state.samples.add(
+            Builtin::IterationDuration,
+            start.elapsed().as_secs_f64() * 1000.0,
+        );
+        if !matches!(r, Ok(Ok(()))) {
+            state.samples.add(Builtin::IterationsFailed, 1.0);
+        }
+        self.finish(r)
+    }
+
+    pub async fn teardown(&mut self, setup_data: &str) -> Result<(), GuestError> {
+        let r = self.guest.call_teardown(&mut self.store, setup_data).await;
+        self.finish(r)
+    }
+
+    fn finish<T>(&mut self, r: wasmtime::Result<Result<T, String>>) -> Result<T, GuestError> {
+        self.store.data_mut().flush();
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(msg)) => Err(GuestError::Failed(msg)),
+            Err(e) => Err(GuestError::trap(e)),
+        }
+    }
+}

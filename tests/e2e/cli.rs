@@ -1,0 +1,140 @@
+//! The command line as a person sees it: the summary, `inspect`, `demo`,
+//! `version`, and Ctrl-C.
+
+use std::time::Duration;
+
+use barrage_tests::{Server, barrage, command, export, finish, guest, metric, scratch};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Filters that hide what changes from run to run: times, sizes, rates.
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"\d+(\.\d+)?(µs|ms|s)\b", "[time]"),
+        (r"\d+m\[time\]", "[time]"),
+        (r"\d+(\.\d+)? (B|kB|MB)\b", "[bytes]"),
+        (r"\[bytes\]/s", "[rate]"),
+        (r"\b\d+(\.\d+)?/s", "[rate]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"size: \d+ bytes", "size: [n] bytes"),
+        (r"(compiled|loaded from the cache) in", "[compiled] in"),
+        (r"scenario: .*/([a-z]+\.wasm)", "scenario: [dir]/$1"),
+        (r"(?m) +$", ""),
+    ]
+}
+
+#[test]
+fn the_end_of_test_summary() {
+    let server = Server::start();
+    let hello = guest("hello");
+    let run = barrage(
+        &[
+            "run",
+            hello.to_str().unwrap(),
+            "-e",
+            &format!("TARGET={}", server.url()),
+            "-e",
+            "SLEEP=0",
+            "--vus",
+            "2",
+            "--iterations",
+            "8",
+            "-q",
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::with_settings!({ filters => filters() }, {
+        insta::assert_snapshot!("summary", run.stdout);
+    });
+}
+
+#[test]
+fn inspect_shows_the_contract_and_options() {
+    let run = barrage(&["inspect", guest("hello").to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::with_settings!({ filters => filters() }, {
+        insta::assert_snapshot!("inspect", run.stdout);
+    });
+}
+
+#[test]
+fn demo_runs_a_real_test_with_nothing_else() {
+    let out = scratch("demo.json");
+    let run = barrage(
+        &[
+            "demo",
+            "--duration",
+            "2s",
+            "-q",
+            "--summary-export",
+            out.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reqs = metric(&export(&out), "http_reqs", "count");
+    // 10 VUs, 1 s pause each, 2 s: two rounds of requests.
+    assert!((10.0..=30.0).contains(&reqs), "{reqs}");
+    assert!(
+        run.stderr
+            .contains(&format!("the target counted {reqs} requests")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("✓ status is 200"), "{}", run.stdout);
+}
+
+#[test]
+fn version_names_the_contract() {
+    let run = barrage(&["version"], LIMIT);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .starts_with("barrage 0.1.0 (contract barrage:scenario@0.1.0)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
+    let server = Server::start();
+    let out = scratch("sigint.json");
+    let hello = guest("hello");
+    let child = command(&[
+        "run",
+        hello.to_str().unwrap(),
+        "-e",
+        &format!("TARGET={}", server.url()),
+        "-e",
+        "SLEEP=0.05",
+        "--vus",
+        "2",
+        "--duration",
+        "60s",
+        "-q",
+        "--summary-export",
+        out.to_str().unwrap(),
+    ])
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let run = finish(child, Duration::from_secs(20));
+    assert_eq!(run.code, 105, "{}", run.stderr);
+    assert!(run.stdout.contains("TOTAL RESULTS"), "{}", run.stdout);
+    let json = export(&out);
+    let reqs = metric(&json, "http_reqs", "count");
+    assert!(reqs > 0.0);
+    // A request in flight when the signal came is seen by the server but
+    // interrupted in the VU: at most one per VU.
+    let seen = server.requests();
+    assert!(
+        seen >= reqs as u64 && seen <= reqs as u64 + 2,
+        "server {seen}, reported {reqs}"
+    );
+}

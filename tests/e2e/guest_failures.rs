@@ -1,0 +1,145 @@
+//! A guest that fails, traps, spins or hogs memory fails its iteration,
+//! not the run; a server that refuses fails the request, not the VU.
+
+use std::time::Duration;
+
+use barrage_tests::{Server, barrage, export, guest, metric, scratch};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn misbehave(env: &[&str], extra: &[&str], out: &std::path::Path) -> barrage_tests::Run {
+    let wasm = guest("misbehave");
+    let mut args = vec![
+        "run",
+        wasm.to_str().unwrap(),
+        "-q",
+        "--summary-export",
+        out.to_str().unwrap(),
+    ];
+    for e in env {
+        args.extend(["-e", e]);
+    }
+    args.extend(extra);
+    barrage(&args, LIMIT)
+}
+
+#[test]
+fn trapping_iterations_are_counted_and_the_run_completes() {
+    let server = Server::start();
+    let out = scratch("trap.json");
+    let target = format!("TARGET={}", server.url());
+    let run = misbehave(&[&target, "TRAP_EVERY=3"], &["--iterations", "9"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "iterations", "count"), 9.0);
+    assert_eq!(metric(&json, "iterations_failed", "count"), 3.0);
+    assert_eq!(metric(&json, "http_reqs", "count"), 9.0);
+    assert_eq!(server.requests(), 9);
+    assert!(
+        run.stderr.contains("iteration failed: the guest trapped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("planned trap"),
+        "the guest's panic message is shown: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn failing_iterations_are_counted() {
+    let out = scratch("fail.json");
+    let run = misbehave(&["FAIL_EVERY=2"], &["--iterations", "10"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "iterations", "count"), 10.0);
+    assert_eq!(metric(&json, "iterations_failed", "count"), 5.0);
+    assert!(run.stderr.contains("planned failure"), "{}", run.stderr);
+}
+
+#[test]
+fn a_refused_connection_is_a_failed_request_with_an_error_code() {
+    // Bind, learn the port, and close it again: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = scratch("refused.json");
+    let target = format!("TARGET=http://127.0.0.1:{port}/");
+    let run = misbehave(&[&target], &["--iterations", "4"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "http_reqs", "count"), 4.0);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 4.0);
+    assert_eq!(metric(&json, "checks", "fails"), 4.0);
+    assert_eq!(
+        metric(&json, "iterations_failed", "count"),
+        0.0,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_spinning_guest_is_interrupted_at_graceful_stop() {
+    let out = scratch("spin.json");
+    let options = r#"OPTIONS={"scenarios":{"s":{"executor":"constant-vus","vus":2,"duration":"1s","gracefulStop":"0s"}}}"#;
+    let run = misbehave(&["SPIN=1", options], &[], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("0 complete and 2 interrupted iterations"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
+}
+
+#[test]
+fn a_guest_that_eats_memory_fails_its_iteration() {
+    let out = scratch("hog.json");
+    let run = misbehave(&["HOG=1"], &["--iterations", "2"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "iterations_failed", "count"), 2.0);
+}
+
+#[test]
+fn setup_data_reaches_every_vu() {
+    let out = scratch("setup.json");
+    let run = misbehave(
+        &["SETUP_DATA=token-42"],
+        &["--vus", "3", "--iterations", "6"],
+        &out,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&export(&out), "iterations", "count"), 6.0);
+}
+
+#[test]
+fn lifecycle_failures_exit_107_with_the_guests_message() {
+    for (env, expected) in [
+        ("ERR_IN=setup", "setup() failed: planned failure in setup"),
+        ("TRAP_IN=setup", "setup() failed: the guest trapped"),
+        ("ERR_IN=init", "init failed: planned failure in init"),
+        ("TRAP_IN=init", "init failed: the guest trapped"),
+        (
+            "ERR_IN=teardown",
+            "teardown() failed: planned failure in teardown",
+        ),
+        ("BAD_METRIC=1", "invalid metric name `bad name!`"),
+    ] {
+        let out = scratch("lifecycle.json");
+        let run = misbehave(&[env], &["--iterations", "2"], &out);
+        assert_eq!(run.code, 107, "{env}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{env}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked at"),
+            "{env}: the host panicked: {}",
+            run.stderr
+        );
+        assert!(out.exists(), "{env}: the summary is still exported");
+    }
+}

@@ -1,0 +1,203 @@
+//! What the end-to-end tests share: the real `barrage` binary, the guest
+//! components built from this workspace, and a real server on loopback.
+//!
+//! The binary and the guests are built on first use with the same cargo
+//! and profile as the tests, so `cargo test` alone is enough.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub use barrage::target::Target;
+
+/// The workspace's target directory and the profile the tests run in.
+fn target_dir() -> (PathBuf, &'static str) {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    // target/<profile>/deps/e2e-<hash>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("inside target/<profile>/deps");
+    let profile = if profile_dir.ends_with("release") {
+        "release"
+    } else {
+        "debug"
+    };
+    let target = profile_dir.parent().expect("inside target/").to_path_buf();
+    (target, profile)
+}
+
+fn cargo(args: &[&str]) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let (target, _) = target_dir();
+    let status = Command::new(cargo)
+        .args(args)
+        .arg("--target-dir")
+        .arg(&target)
+        .arg("--quiet")
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "`cargo {}` failed", args.join(" "));
+}
+
+/// The `barrage` binary, built once per test run.
+pub fn binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let (target, profile) = target_dir();
+        let mut args = vec!["build", "-p", "barrage", "--bin", "barrage"];
+        if profile == "release" {
+            args.push("--release");
+        }
+        cargo(&args);
+        target.join(profile).join("barrage")
+    })
+}
+
+/// A guest component of the workspace (`hello`, `flow`, `misbehave`),
+/// built once per test run.
+pub fn guest(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let installed = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-wasip2"))
+            .unwrap_or(true);
+        assert!(
+            installed,
+            "the tests build guests: run `rustup target add wasm32-wasip2` first"
+        );
+        cargo(&[
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "hello",
+            "-p",
+            "flow",
+            "-p",
+            "misbehave",
+        ]);
+        target_dir().0.join("wasm32-wasip2").join("release")
+    });
+    dir.join(format!("{name}.wasm"))
+}
+
+/// A target server on 127.0.0.1 with its own runtime, for tests that
+/// drive the binary synchronously.
+pub struct Server {
+    pub target: Target,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let target = runtime
+            .block_on(Target::start(([127, 0, 0, 1], 0).into()))
+            .expect("the target binds an ephemeral port");
+        Server {
+            target,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.target.url()
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.target.counts.requests()
+    }
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+/// `barrage` with `args`, killed if it runs longer than `limit`.
+pub fn barrage(args: &[&str], limit: Duration) -> Run {
+    let child = command(args).spawn().expect("barrage starts");
+    finish(child, limit)
+}
+
+/// A command for the binary, with a private compile cache and no colour.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.args(args)
+        .env("BARRAGE_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn cache_dir() -> PathBuf {
+    target_dir().0.join("e2e-cache")
+}
+
+/// Waits for `child` at most `limit`, then kills it and fails the test.
+pub fn finish(mut child: Child, limit: Duration) -> Run {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("waitable").is_some() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "barrage ran past {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = start.elapsed();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("output");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        took,
+    }
+}
+
+/// A fresh path for a file the test writes.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = target_dir().0.join("e2e-scratch");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
+/// Reads a `--summary-export` file.
+pub fn export(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("the summary export exists");
+    serde_json::from_str(&text).expect("the summary export is JSON")
+}
+
+/// A metric field of an export, e.g. `metric(&j, "http_reqs", "count")`.
+pub fn metric(export: &serde_json::Value, name: &str, field: &str) -> f64 {
+    export["metrics"][name][field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("metrics.{name}.{field} missing in {export:#}"))
+}
