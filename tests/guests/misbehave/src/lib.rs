@@ -1,0 +1,166 @@
+//! A scenario that misbehaves on request, for the host's failure tests.
+//!
+//! Each test of the host picks the misbehaviour it needs with `-e`
+//! variables, so one component covers every failure path. All variables
+//! are optional; with none set, every phase succeeds and an iteration does
+//! nothing at all.
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `TARGET=URL` | each iteration GETs `URL` once and checks "status is 200" |
+//! | `FAIL_EVERY=N` | an iteration fails with "planned failure" when `(iteration + 1) % N == 0` |
+//! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
+//! | `TRAP_IN=PHASE` | `setup`, `init` or `teardown` panics with "planned trap in PHASE" |
+//! | `ERR_IN=PHASE` | `setup`, `init` or `teardown` returns `Err("planned failure in PHASE")` |
+//! | `SPIN=1` | the iteration loops forever without calling the host |
+//! | `HOG=1` | the iteration allocates 1 MiB chunks, touching each page, without bound |
+//! | `OPTIONS=JSON` | the `options` export returns this text verbatim, valid JSON or not |
+//! | `CHECK_ODD=1` | every iteration records "odd iteration", passing when the iteration is odd |
+//! | `SETUP_DATA=S` | `setup` returns `S`; `init` fails with "setup data mismatch" on other data |
+//! | `BAD_METRIC=1` | `init` defines the counter `bad name!` and returns the host's error |
+//!
+//! `iteration` is the VU's count of iterations started before the current
+//! one (`vu().iteration`), so with `FAIL_EVERY=3` the third, sixth, ...
+//! iterations of each VU fail. In an iteration the checks run first, then
+//! the planned failure or trap, then `SPIN` and `HOG`. An unparsable `N`
+//! fails `init` with an error naming the variable.
+//!
+//! Build it with:
+//!
+//! ```text
+//! cargo build --release --target wasm32-wasip2 -p misbehave
+//! ```
+
+use std::hint::black_box;
+
+use barrage_sdk::prelude::*;
+
+/// The phases that `TRAP_IN` and `ERR_IN` can name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Setup,
+    Init,
+    Teardown,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Init => "init",
+            Phase::Teardown => "teardown",
+        }
+    }
+}
+
+/// Traps or fails in `phase` if `TRAP_IN` or `ERR_IN` names it.
+fn misbehave_in(phase: Phase) -> Result<()> {
+    if env("TRAP_IN").as_deref() == Some(phase.name()) {
+        panic!("planned trap in {}", phase.name());
+    }
+    if env("ERR_IN").as_deref() == Some(phase.name()) {
+        return Err(Error::new(format!("planned failure in {}", phase.name())));
+    }
+    Ok(())
+}
+
+fn enabled(key: &str) -> bool {
+    env(key).is_some_and(|value| value == "1")
+}
+
+/// Whether the iteration numbered `iteration` is one that `every` picks.
+fn is_due(every: Option<u64>, iteration: u64) -> bool {
+    every.is_some_and(|n| n != 0 && (iteration + 1).is_multiple_of(n))
+}
+
+struct Misbehave {
+    target: Option<String>,
+    fail_every: Option<u64>,
+    trap_every: Option<u64>,
+    spin: bool,
+    hog: bool,
+    check_odd: bool,
+}
+
+impl Scenario for Misbehave {
+    fn options_json() -> String {
+        env("OPTIONS").unwrap_or_default()
+    }
+
+    fn setup() -> Result<String> {
+        misbehave_in(Phase::Setup)?;
+        Ok(env("SETUP_DATA").unwrap_or_default())
+    }
+
+    fn init(setup_data: &str) -> Result<Self> {
+        misbehave_in(Phase::Init)?;
+        if setup_data != env("SETUP_DATA").unwrap_or_default() {
+            return Err("setup data mismatch".into());
+        }
+        if enabled("BAD_METRIC") {
+            Counter::new("bad name!")?;
+        }
+        Ok(Misbehave {
+            target: env("TARGET"),
+            fail_every: env_parse("FAIL_EVERY")?,
+            trap_every: env_parse("TRAP_EVERY")?,
+            spin: enabled("SPIN"),
+            hog: enabled("HOG"),
+            check_odd: enabled("CHECK_ODD"),
+        })
+    }
+
+    fn iteration(&mut self) -> Result<()> {
+        let iteration = vu().iteration;
+        if let Some(target) = &self.target {
+            let res = http::get(target).send();
+            check!(res, "status is 200" => |r| r.status == 200);
+        }
+        if self.check_odd {
+            check("odd iteration", !iteration.is_multiple_of(2));
+        }
+        if is_due(self.trap_every, iteration) {
+            panic!("planned trap");
+        }
+        if is_due(self.fail_every, iteration) {
+            return Err("planned failure".into());
+        }
+        if self.spin {
+            spin();
+        }
+        if self.hog {
+            hog();
+        }
+        Ok(())
+    }
+
+    fn teardown(_setup_data: &str) -> Result<()> {
+        misbehave_in(Phase::Teardown)
+    }
+}
+
+/// Burns CPU until the host interrupts the instance.
+fn spin() -> ! {
+    let mut counter = 0_u64;
+    loop {
+        // `black_box` keeps the optimiser from proving the loop useless.
+        counter = black_box(counter.wrapping_add(1));
+    }
+}
+
+/// Allocates memory until the host's limit stops the instance.
+fn hog() -> ! {
+    const CHUNK: usize = 1 << 20;
+    const PAGE: usize = 4096;
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut chunk = vec![0_u8; CHUNK];
+        // Writing every page makes the memory real, not just reserved.
+        for page in chunk.iter_mut().step_by(PAGE) {
+            *page = 1;
+        }
+        hoard.push(black_box(chunk));
+    }
+}
+
+barrage_sdk::scenario!(Misbehave);
