@@ -18,7 +18,8 @@ use crate::vu::Shared;
 pub async fn report(shared: Arc<Shared>, progress: Arc<Progress>, plan: Plan, show: bool) {
     let draw = show && std::io::stderr().is_terminal();
     let start = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // The run records `vus` as it starts; sampling begins a second in.
+    let mut tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     loop {
         tick.tick().await;
         let active = progress.active_vus.load(Ordering::Relaxed);

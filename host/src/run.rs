@@ -130,9 +130,12 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         }
     };
     let vus_max = runners.len() as u32;
-    shared
-        .aggregates()
-        .add(&shared.registry, Builtin::VusMax.id(), f64::from(vus_max));
+    {
+        let mut aggregates = shared.aggregates();
+        aggregates.add(&shared.registry, Builtin::VusMax.id(), f64::from(vus_max));
+        // Every VU of these executors starts at once.
+        aggregates.add(&shared.registry, Builtin::Vus.id(), f64::from(vus_max));
+    }
 
     let progress = Arc::new(Progress::default());
     let reporter = tokio::spawn(crate::progress::report(

@@ -74,9 +74,9 @@ fn a_refused_connection_is_a_failed_request_with_an_error_code() {
     assert_eq!(metric(&json, "http_reqs", "count"), 4.0);
     assert_eq!(metric(&json, "http_req_failed", "passes"), 4.0);
     assert_eq!(metric(&json, "checks", "fails"), 4.0);
-    assert_eq!(
-        metric(&json, "iterations_failed", "count"),
-        0.0,
+    // A failed request is the guest's to judge, not a failed iteration.
+    assert!(
+        json["metrics"]["iterations_failed"].is_null(),
         "{}",
         run.stderr
     );
@@ -136,7 +136,7 @@ fn lifecycle_failures_exit_107_with_the_guests_message() {
         assert_eq!(run.code, 107, "{env}: {}", run.stderr);
         assert!(run.stderr.contains(expected), "{env}: {}", run.stderr);
         assert!(
-            !run.stderr.contains("panicked at"),
+            !run.stderr.contains("thread '"),
             "{env}: the host panicked: {}",
             run.stderr
         );

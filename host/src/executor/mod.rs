@@ -129,13 +129,15 @@ async fn vu_loop<R: Runner>(
         if Instant::now() >= end_of_plan || hard_stop.is_cancelled() || !source.claim(done) {
             break Some(runner);
         }
+        // An iteration that ends at the very instant of the hard stop is
+        // complete, not interrupted.
         let outcome = tokio::select! {
             biased;
+            r = runner.iteration() => r,
             () = hard_stop.cancelled() => {
                 progress.interrupted.fetch_add(1, Ordering::Relaxed);
                 break None;
             }
-            r = runner.iteration() => r,
         };
         done += 1;
         progress.complete.fetch_add(1, Ordering::Relaxed);

@@ -48,8 +48,12 @@ impl Trend {
         }
         // Negative values keep an exact min, max and avg but count as zero
         // in the percentiles.
-        self.hist
-            .saturating_record((value.max(0.0) * TREND_SCALE).round() as u64);
+        let scaled = (value.max(0.0) * TREND_SCALE).round() as u64;
+        // `record` grows the auto-resizing histogram; only a value beyond
+        // its largest possible range is clamped.
+        if self.hist.record(scaled).is_err() {
+            self.hist.saturating_record(scaled);
+        }
         self.count += 1;
         self.sum += value;
         self.min = self.min.min(value);
