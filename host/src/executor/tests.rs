@@ -31,7 +31,7 @@ impl Runner for Fake {
     async fn iteration(&mut self) -> Result<(), GuestError> {
         tokio::time::sleep(self.took).await;
         self.done += 1;
-        if self.trap_every > 0 && self.done % self.trap_every == 0 {
+        if self.trap_every > 0 && self.done.is_multiple_of(self.trap_every) {
             return Err(GuestError::Trapped("planned".into()));
         }
         Ok(())

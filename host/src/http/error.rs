@@ -76,10 +76,10 @@ fn chain(err: &reqwest::Error) -> String {
 fn io_kind(err: &reqwest::Error) -> Option<ErrorKind> {
     let mut source = err.source();
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() != ErrorKind::Other || io.get_ref().is_none() {
-                return Some(io.kind());
-            }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && (io.kind() != ErrorKind::Other || io.get_ref().is_none())
+        {
+            return Some(io.kind());
         }
         if let Some(h) = cause.downcast_ref::<hyper::Error>()
             && h.is_incomplete_message()
