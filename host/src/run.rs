@@ -75,11 +75,16 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let engine = engine::engine()
         .map_err(|e| Failure::scenario(format!("cannot start the engine: {e:#}")))?;
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
+    let cache = engine::cache::dir();
     let scenario = match &args.source {
-        Source::File(path) => engine::load(&engine, &linker, path),
-        Source::Embedded { name, bytes } => {
-            engine::load_bytes(&engine, &linker, std::path::Path::new(name), bytes)
-        }
+        Source::File(path) => engine::load(&engine, &linker, path, cache.as_deref()),
+        Source::Embedded { name, bytes } => engine::load_bytes(
+            &engine,
+            &linker,
+            std::path::Path::new(name),
+            bytes,
+            cache.as_deref(),
+        ),
     }
     .map_err(load_failure)?;
     let _ticker = EpochTicker::start(&engine)

@@ -14,8 +14,8 @@ use crate::vu::{Shared, Vu};
 pub async fn inspect(path: &Path) -> Result<i32, Failure> {
     let engine = engine::engine().map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
-    let scenario =
-        engine::load(&engine, &linker, path).map_err(|e| Failure::scenario(e.to_string()))?;
+    let scenario = engine::load(&engine, &linker, path, engine::cache::dir().as_deref())
+        .map_err(|e| Failure::scenario(e.to_string()))?;
     let _ticker =
         engine::EpochTicker::start(&engine).map_err(|e| Failure::scenario(e.to_string()))?;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

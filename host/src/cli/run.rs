@@ -118,3 +118,21 @@ async fn next_signal() -> bool {
         _ = term.recv() => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DEMO_WASM;
+
+    /// The bundled demo is a prebuilt copy of `examples/rust/hello`; it
+    /// must keep loading when the contract changes (rebuild it with
+    /// `cargo build --release --target wasm32-wasip2 -p hello` and copy
+    /// it to `host/assets/hello.wasm`).
+    #[test]
+    fn the_bundled_demo_matches_the_contract() {
+        let engine = crate::engine::engine().expect("engine");
+        let linker = crate::imports::linker(&engine).expect("linker");
+        let name = std::path::Path::new("hello.wasm");
+        let loaded = crate::engine::load_bytes(&engine, &linker, name, DEMO_WASM, None);
+        assert!(loaded.is_ok(), "{:?}", loaded.err());
+    }
+}

@@ -67,13 +67,19 @@ impl std::fmt::Debug for Scenario {
     }
 }
 
-/// Reads and loads the scenario at `path`.
-pub fn load(engine: &Engine, linker: &Linker<VuState>, path: &Path) -> Result<Scenario, LoadError> {
+/// Reads and loads the scenario at `path`, keeping its compiled form in
+/// `cache` (see [`cache::dir`]) when given.
+pub fn load(
+    engine: &Engine,
+    linker: &Linker<VuState>,
+    path: &Path,
+    cache: Option<&Path>,
+) -> Result<Scenario, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_owned()),
         _ => LoadError::Read(path.to_owned(), e),
     })?;
-    load_bytes(engine, linker, path, &bytes)
+    load_bytes(engine, linker, path, &bytes, cache)
 }
 
 /// Loads a scenario from memory; `name` is used in messages.
@@ -82,10 +88,11 @@ pub fn load_bytes(
     linker: &Linker<VuState>,
     name: &Path,
     bytes: &[u8],
+    cache: Option<&Path>,
 ) -> Result<Scenario, LoadError> {
     check_header(name, bytes)?;
     let start = Instant::now();
-    let (component, cached) = compile(engine, name, bytes)?;
+    let (component, cached) = compile(engine, name, bytes, cache)?;
     check_contract(engine, name, &component)?;
     let pre = linker
         .instantiate_pre(&component)
@@ -116,20 +123,25 @@ fn check_header(name: &Path, bytes: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn compile(engine: &Engine, name: &Path, bytes: &[u8]) -> Result<(Component, bool), LoadError> {
+fn compile(
+    engine: &Engine,
+    name: &Path,
+    bytes: &[u8],
+    cache: Option<&Path>,
+) -> Result<(Component, bool), LoadError> {
     let invalid = |e: wasmtime::Error| LoadError::Invalid(name.to_owned(), format!("{e:#}"));
-    let Some(dir) = cache::dir() else {
+    let Some(dir) = cache else {
         return Ok((Component::new(engine, bytes).map_err(invalid)?, false));
     };
     let key = cache::key(engine, bytes);
-    if let Some(component) = cache::load(engine, &dir, &key) {
+    if let Some(component) = cache::load(engine, dir, &key) {
         return Ok((component, true));
     }
     let compiled = engine.precompile_component(bytes).map_err(invalid)?;
-    cache::store(&dir, &key, &compiled);
+    cache::store(dir, &key, &compiled);
     // Load what was just written, so a cached and a fresh run execute the
     // same code; compile in memory if the cache could not be written.
-    match cache::load(engine, &dir, &key) {
+    match cache::load(engine, dir, &key) {
         Some(component) => Ok((component, false)),
         None => Ok((Component::new(engine, bytes).map_err(invalid)?, false)),
     }

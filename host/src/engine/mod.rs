@@ -3,7 +3,7 @@
 //! The configuration is chosen for many small, mostly idle instances
 //! rather than a few large ones; `ARCHITECTURE.md` explains the numbers.
 
-mod cache;
+pub mod cache;
 mod load;
 mod stack;
 

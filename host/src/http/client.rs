@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, Version};
 
 use super::error::{classify, code};
-use super::timing::{PhaseClock, TimedConnectLayer, TimedResolver, Timings};
+use super::timing::{PhaseClock, TimedConnectLayer, TimedResolver, TimedSessions, Timings};
 
 /// Settings shared by every VU's client.
 #[derive(Debug, Clone)]
@@ -106,8 +106,10 @@ pub struct VuClient {
 
 impl VuClient {
     pub fn new(config: &HttpConfig) -> Result<Self, reqwest::Error> {
+        let mut tls = config.tls.clone();
+        tls.resumption = rustls::client::Resumption::store(Arc::new(TimedSessions::new()));
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(config.tls.clone())
+            .tls_backend_preconfigured(tls)
             .dns_resolver(TimedResolver)
             .connector_layer(TimedConnectLayer)
             .cookie_store(true)

@@ -25,6 +25,8 @@ pub struct Phases {
     pub dns_start: Option<Instant>,
     pub dns_end: Option<Instant>,
     pub connect_start: Option<Instant>,
+    /// When rustls began the handshake; `None` for plain HTTP.
+    pub tls_start: Option<Instant>,
     pub connect_end: Option<Instant>,
 }
 
@@ -65,10 +67,10 @@ pub struct Timings {
 impl Timings {
     /// Splits a request that started at `start`, had its response head at
     /// `head` and its whole body at `end`. Connection set-up before the
-    /// request was written counts as blocked (DNS) and connecting (TCP,
-    /// with TLS inside it for now); what follows until the head arrived is
-    /// waiting. Without a body to stream, writing the request is not
-    /// observable apart from waiting and `sending` stays zero.
+    /// request was written counts as blocked (DNS and the wait before it),
+    /// connecting (TCP) and TLS handshaking; what follows until the head
+    /// arrived is waiting. reqwest does not show when the request was
+    /// written, so writing it counts as waiting and `sending` stays zero.
     pub fn split(start: Instant, phases: Phases, head: Instant, end: Instant) -> Timings {
         let ms = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64() * 1000.0;
         let mut t = Timings::default();
@@ -81,7 +83,12 @@ impl Timings {
                 _ => 0.0,
             };
             t.blocked = ms(start, c0) + dns;
-            t.connecting = ms(c0, c1) - dns.min(ms(c0, c1));
+            let handshake_start = phases
+                .tls_start
+                .filter(|&t| t >= c0 && t <= c1)
+                .unwrap_or(c1);
+            t.connecting = ms(c0, handshake_start) - dns.min(ms(c0, handshake_start));
+            t.tls_handshaking = ms(handshake_start, c1);
             ready = c1;
         }
         t.waiting = ms(ready, head);
@@ -177,11 +184,13 @@ mod tests {
             dns_start: Some(at(1)),
             dns_end: Some(at(3)),
             connect_start: Some(at(1)),
+            tls_start: Some(at(6)),
             connect_end: Some(at(10)),
         };
         let t = Timings::split(t0, phases, at(25), at(30));
         assert!((t.blocked - 3.0).abs() < 1e-6, "{t:?}");
-        assert!((t.connecting - 7.0).abs() < 1e-6, "{t:?}");
+        assert!((t.connecting - 3.0).abs() < 1e-6, "{t:?}");
+        assert!((t.tls_handshaking - 4.0).abs() < 1e-6, "{t:?}");
         assert!((t.waiting - 15.0).abs() < 1e-6, "{t:?}");
         assert!((t.receiving - 5.0).abs() < 1e-6, "{t:?}");
         assert!((t.duration - 20.0).abs() < 1e-6, "{t:?}");
@@ -194,5 +203,78 @@ mod tests {
         let t = Timings::split(t0, Phases::default(), head, head);
         assert_eq!((t.blocked, t.connecting), (0.0, 0.0));
         assert!((t.duration - 4.0).abs() < 1e-6);
+    }
+}
+
+/// A VU's TLS session cache that also stamps when a handshake begins.
+///
+/// rustls consults the session store while it builds the ClientHello,
+/// which is the first thing it does once the TCP connection is up. That
+/// moment splits the connector's time into TCP connect and TLS handshake.
+/// Each VU has its own store, so a VU resumes only its own sessions, as a
+/// separate user would.
+#[derive(Debug)]
+pub struct TimedSessions(rustls::client::ClientSessionMemoryCache);
+
+impl TimedSessions {
+    /// A store for a few servers: a VU rarely talks to more.
+    pub fn new() -> Self {
+        TimedSessions(rustls::client::ClientSessionMemoryCache::new(8))
+    }
+
+    fn stamp_start() {
+        if let Some(clock) = current() {
+            let now = Instant::now();
+            clock.stamp(|p| {
+                p.tls_start.get_or_insert(now);
+            });
+        }
+    }
+}
+
+impl Default for TimedSessions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+mod sessions {
+    use rustls::NamedGroup;
+    use rustls::client::{ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
+    use rustls::pki_types::ServerName;
+
+    use super::TimedSessions;
+
+    impl ClientSessionStore for TimedSessions {
+        fn set_kx_hint(&self, name: ServerName<'static>, group: NamedGroup) {
+            self.0.set_kx_hint(name, group);
+        }
+
+        fn kx_hint(&self, name: &ServerName<'_>) -> Option<NamedGroup> {
+            TimedSessions::stamp_start();
+            self.0.kx_hint(name)
+        }
+
+        fn set_tls12_session(&self, name: ServerName<'static>, value: Tls12ClientSessionValue) {
+            self.0.set_tls12_session(name, value);
+        }
+
+        fn tls12_session(&self, name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+            TimedSessions::stamp_start();
+            self.0.tls12_session(name)
+        }
+
+        fn remove_tls12_session(&self, name: &ServerName<'static>) {
+            self.0.remove_tls12_session(name);
+        }
+
+        fn insert_tls13_ticket(&self, name: ServerName<'static>, value: Tls13ClientSessionValue) {
+            self.0.insert_tls13_ticket(name, value);
+        }
+
+        fn take_tls13_ticket(&self, name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+            TimedSessions::stamp_start();
+            self.0.take_tls13_ticket(name)
+        }
     }
 }
