@@ -8,7 +8,8 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid duration `{input}`: {reason}\n\nhint: write it as k6 does, e.g. `30s`, `1m30s`, `250ms` or `1.5h`"
+    "invalid duration `{input}`: {reason}\n\n\
+     hint: write it as k6 does, e.g. `30s`, `1m30s`, `250ms` or `1.5h`"
 )]
 pub struct ParseDurationError {
     input: String,

@@ -216,7 +216,9 @@ async fn lifecycle_call<T>(
     };
     let aborted = control.abort.clone();
     tokio::select! {
-        () = aborted.cancelled() => Err((ExitCode::ExternalAbort, "aborted by a second signal".into())),
+        () = aborted.cancelled() => {
+            Err((ExitCode::ExternalAbort, "aborted by a second signal".into()))
+        }
         r = tokio::time::timeout(timeout, call) => match r {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err((ExitCode::ScenarioError, e.to_string())),
@@ -323,7 +325,9 @@ async fn start_vus(
     let mut runners = Vec::with_capacity(plan.executor.vus() as usize);
     loop {
         let joined = tokio::select! {
-            () = control.interrupt.cancelled() => return Err("stopped by a signal while starting VUs".into()),
+            () = control.interrupt.cancelled() => {
+                return Err("stopped by a signal while starting VUs".into());
+            }
             j = tasks.join_next() => j,
         };
         match joined {

@@ -89,7 +89,8 @@ fn a_component_built_against_another_contract_version() {
     assert_clean_failure(
         &run,
         107,
-        "was built against barrage:scenario@0.2.0, but this Barrage implements barrage:scenario@0.1.0",
+        "was built against barrage:scenario@0.2.0, \
+         but this Barrage implements barrage:scenario@0.1.0",
     );
 }
 

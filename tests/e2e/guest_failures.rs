@@ -85,7 +85,10 @@ fn a_refused_connection_is_a_failed_request_with_an_error_code() {
 #[test]
 fn a_spinning_guest_is_interrupted_at_graceful_stop() {
     let out = scratch("spin.json");
-    let options = r#"OPTIONS={"scenarios":{"s":{"executor":"constant-vus","vus":2,"duration":"1s","gracefulStop":"0s"}}}"#;
+    let options = concat!(
+        r#"OPTIONS={"scenarios":{"s":{"executor":"constant-vus","#,
+        r#""vus":2,"duration":"1s","gracefulStop":"0s"}}}"#
+    );
     let run = misbehave(&["SPIN=1", options], &[], &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(

@@ -28,7 +28,8 @@ pub enum LoadError {
     #[error("cannot read scenario file `{0}`: {1}")]
     Read(PathBuf, std::io::Error),
     #[error(
-        "`{0}` is not a WebAssembly file (it does not start with `\\0asm`)\n\nhint: pass the `.wasm` component your scenario's build produced"
+        "`{0}` is not a WebAssembly file (it does not start with `\\0asm`)\n\n\
+         hint: pass the `.wasm` component your scenario's build produced"
     )]
     NotWasm(PathBuf),
     #[error(
@@ -38,7 +39,9 @@ pub enum LoadError {
     #[error("`{0}` is not a valid WebAssembly component: {1}")]
     Invalid(PathBuf, String),
     #[error(
-        "`{path}` was built against {WIT_PACKAGE}@{found}, but this Barrage implements {WIT_PACKAGE}@{WIT_VERSION}\n\nhint: rebuild the scenario with a barrage-sdk that matches this Barrage"
+        "`{path}` was built against {WIT_PACKAGE}@{found}, but this Barrage implements \
+         {WIT_PACKAGE}@{WIT_VERSION}\n\n\
+         hint: rebuild the scenario with a barrage-sdk that matches this Barrage"
     )]
     WrongVersion { path: PathBuf, found: String },
     #[error(
