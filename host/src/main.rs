@@ -1,6 +1,8 @@
 //! The `barrage` binary: parses the command line, runs it, and turns any
 //! failure into one message and k6's exit code.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use clap::error::ErrorKind;
 use tracing_subscriber::EnvFilter;
@@ -11,6 +13,7 @@ fn main() -> std::process::ExitCode {
             EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .without_time()
         .init();
     let cli = match barrage::cli::Cli::try_parse() {
