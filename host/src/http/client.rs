@@ -240,3 +240,29 @@ fn head_size(out: &Outcome) -> u64 {
     let headers: usize = out.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
     (17 + headers + 2) as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rss_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// What one VU's client costs before it connects anywhere. Run with
+    /// `cargo test -p barrage --release client_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn client_cost() {
+        let config = HttpConfig::new();
+        let before = rss_kib();
+        let clients: Vec<_> = (0..5000).map(|_| VuClient::new(&config).expect("client")).collect();
+        let after = rss_kib();
+        println!("{} KiB per client", (after - before) / clients.len() as u64);
+    }
+}
