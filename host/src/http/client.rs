@@ -60,6 +60,8 @@ pub fn tls_config() -> rustls::ClientConfig {
 pub struct Prepared {
     pub method: String,
     pub url: String,
+    /// `url` already parsed, when the caller had it at hand.
+    pub parsed: Option<reqwest::Url>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     pub timeout: Option<Duration>,
@@ -129,10 +131,11 @@ impl VuClient {
                 return Outcome::failed(req.url, code::GENERIC, msg);
             }
         };
-        let mut builder = self
-            .client
-            .request(method, req.url.as_str())
-            .timeout(req.timeout.unwrap_or(config.timeout));
+        let builder = match req.parsed {
+            Some(url) => self.client.request(method, url),
+            None => self.client.request(method, req.url.as_str()),
+        };
+        let mut builder = builder.timeout(req.timeout.unwrap_or(config.timeout));
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -261,7 +264,9 @@ mod tests {
     fn client_cost() {
         let config = HttpConfig::new();
         let before = rss_kib();
-        let clients: Vec<_> = (0..5000).map(|_| VuClient::new(&config).expect("client")).collect();
+        let clients: Vec<_> = (0..5000)
+            .map(|_| VuClient::new(&config).expect("client"))
+            .collect();
         let after = rss_kib();
         println!("{} KiB per client", (after - before) / clients.len() as u64);
     }

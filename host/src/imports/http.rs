@@ -15,7 +15,9 @@ impl Host for VuState {
             Ok(c) => c,
             Err(e) => return failed(req.url, e),
         };
-        let out = spawn_send(&self.shared, client, req).await;
+        let mut prepared = prepare(req);
+        prepared.parsed = self.parse_url(&prepared.url);
+        let out = spawn_send(&self.shared, client, prepared).await;
         record(&mut self.samples, &out);
         self.flush_if_full();
         response(out)
@@ -28,7 +30,7 @@ impl Host for VuState {
         };
         let sends = reqs
             .into_iter()
-            .map(|r| spawn_send(&self.shared, client.clone(), r));
+            .map(|r| spawn_send(&self.shared, client.clone(), prepare(r)));
         let outs = futures_util::future::join_all(sends).await;
         outs.into_iter()
             .map(|out| {
@@ -43,9 +45,9 @@ impl Host for VuState {
 /// on the VU's fiber they would leave every sleeping VU with tens of
 /// kilobytes of touched stack. On a task of their own they cost heap only
 /// while the request is in flight.
-async fn spawn_send(shared: &Arc<Shared>, client: VuClient, req: Request) -> Outcome {
+async fn spawn_send(shared: &Arc<Shared>, client: VuClient, req: Prepared) -> Outcome {
     let shared = shared.clone();
-    let task = tokio::spawn(async move { client.send(&shared.http, prepare(req)).await });
+    let task = tokio::spawn(async move { client.send(&shared.http, req).await });
     match task.await {
         Ok(out) => out,
         // Only a panic in the HTTP stack gets here; the URL went with it.
@@ -61,6 +63,7 @@ fn prepare(req: Request) -> Prepared {
     Prepared {
         method: req.method,
         url: req.url,
+        parsed: None,
         headers: req.headers,
         body: req.body,
         timeout: req

@@ -61,6 +61,9 @@ pub struct VuState {
     pub groups: Vec<(String, Instant)>,
     /// Check ids already known to this VU: (group path, name, id).
     pub checks: Vec<(String, String, u32)>,
+    /// The last URL this VU requested, parsed: most scenarios request the
+    /// same few URLs again and again, and parsing (with IDNA) is not free.
+    last_url: Option<(String, reqwest::Url)>,
 }
 
 impl VuState {
@@ -77,6 +80,7 @@ impl VuState {
             samples: SampleBuffer::default(),
             groups: Vec::new(),
             checks: Vec::new(),
+            last_url: None,
         }
     }
 
@@ -89,6 +93,19 @@ impl VuState {
             .map_err(|e| format!("cannot start HTTP client: {e}"))?;
         self.client = Some(c.clone());
         Ok(c)
+    }
+
+    /// `url` parsed, from the VU's one-entry cache when it was the last
+    /// URL requested; `None` if it does not parse (the client reports why).
+    pub fn parse_url(&mut self, url: &str) -> Option<reqwest::Url> {
+        if let Some((text, parsed)) = &self.last_url
+            && text == url
+        {
+            return Some(parsed.clone());
+        }
+        let parsed = reqwest::Url::parse(url).ok()?;
+        self.last_url = Some((url.to_owned(), parsed.clone()));
+        Some(parsed)
     }
 
     /// The current group path, `""` at the root.
