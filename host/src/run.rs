@@ -210,14 +210,19 @@ async fn lifecycle_call<T>(
     control: &Control,
     call: impl Future<Output = Result<T, GuestError>>,
 ) -> Result<T, (ExitCode, String)> {
-    let (name, timeout_code) = match phase {
-        Phase::Setup => ("setup()", ExitCode::SetupTimeout),
-        Phase::Teardown => ("teardown()", ExitCode::TeardownTimeout),
+    // A first signal cuts setup short (nothing has run yet); teardown
+    // still gets its chance until a second signal.
+    let (name, timeout_code, stop) = match phase {
+        Phase::Setup => ("setup()", ExitCode::SetupTimeout, control.interrupt.clone()),
+        Phase::Teardown => (
+            "teardown()",
+            ExitCode::TeardownTimeout,
+            control.abort.clone(),
+        ),
     };
-    let aborted = control.abort.clone();
     tokio::select! {
-        () = aborted.cancelled() => {
-            Err((ExitCode::ExternalAbort, "aborted by a second signal".into()))
+        () = stop.cancelled() => {
+            Err((ExitCode::ExternalAbort, "stopped by a signal".into()))
         }
         r = tokio::time::timeout(timeout, call) => match r {
             Ok(Ok(v)) => Ok(v),
