@@ -68,18 +68,43 @@ fn a_refused_connection_is_a_failed_request_with_an_error_code() {
         .port();
     let out = scratch("refused.json");
     let target = format!("TARGET=http://127.0.0.1:{port}/");
-    let run = misbehave(&[&target], &["--iterations", "4"], &out);
+    let run = misbehave(
+        &[&target, "EXPECT_ERROR_CODE=1212"],
+        &["--iterations", "4"],
+        &out,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = export(&out);
     assert_eq!(metric(&json, "http_reqs", "count"), 4.0);
     assert_eq!(metric(&json, "http_req_failed", "passes"), 4.0);
-    assert_eq!(metric(&json, "checks", "fails"), 4.0);
+    let checks = &json["root_group"]["checks"];
+    assert_eq!(checks["status is 200"]["fails"], 4);
+    assert_eq!(checks["error code is 1212"]["passes"], 4, "{checks:#}");
     // A failed request is the guest's to judge, not a failed iteration.
     assert!(
         json["metrics"]["iterations_failed"].is_null(),
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_stalled_server_times_the_request_out_with_code_1050() {
+    let server = Server::start();
+    let out = scratch("stall.json");
+    let target = format!("TARGET={}delay/5000", server.url());
+    let env = [target.as_str(), "TIMEOUT_MS=200", "EXPECT_ERROR_CODE=1050"];
+    let run = misbehave(&env, &["--iterations", "3"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 3.0);
+    assert_eq!(
+        json["root_group"]["checks"]["error code is 1050"]["passes"],
+        3
+    );
+    // Three 200 ms timeouts, not three 5 s waits.
+    assert!(run.took < Duration::from_secs(4), "took {:?}", run.took);
+    assert_eq!(server.requests(), 3);
 }
 
 #[test]

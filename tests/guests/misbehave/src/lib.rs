@@ -8,6 +8,8 @@
 //! | variable | effect |
 //! |---|---|
 //! | `TARGET=URL` | each iteration GETs `URL` once and checks "status is 200" |
+//! | `TIMEOUT_MS=N` | that request gives up after `N` milliseconds |
+//! | `EXPECT_ERROR_CODE=N` | that request is also checked for "error code is N" |
 //! | `FAIL_EVERY=N` | an iteration fails with "planned failure" when `(iteration + 1) % N == 0` |
 //! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
 //! | `TRAP_IN=PHASE` | `setup`, `init` or `teardown` panics with "planned trap in PHASE" |
@@ -75,6 +77,8 @@ fn is_due(every: Option<u64>, iteration: u64) -> bool {
 
 struct Misbehave {
     target: Option<String>,
+    timeout_ms: Option<u64>,
+    expect_error_code: Option<u32>,
     fail_every: Option<u64>,
     trap_every: Option<u64>,
     spin: bool,
@@ -102,6 +106,8 @@ impl Scenario for Misbehave {
         }
         Ok(Misbehave {
             target: env("TARGET"),
+            timeout_ms: env_parse("TIMEOUT_MS")?,
+            expect_error_code: env_parse("EXPECT_ERROR_CODE")?,
             fail_every: env_parse("FAIL_EVERY")?,
             trap_every: env_parse("TRAP_EVERY")?,
             spin: enabled("SPIN"),
@@ -113,8 +119,15 @@ impl Scenario for Misbehave {
     fn iteration(&mut self) -> Result<()> {
         let iteration = vu().iteration;
         if let Some(target) = &self.target {
-            let res = http::get(target).send();
+            let mut req = http::get(target);
+            if let Some(ms) = self.timeout_ms {
+                req = req.timeout(std::time::Duration::from_millis(ms));
+            }
+            let res = req.send();
             check!(res, "status is 200" => |r| r.status == 200);
+            if let Some(code) = self.expect_error_code {
+                check(&format!("error code is {code}"), res.error_code == code);
+            }
         }
         if self.check_odd {
             check("odd iteration", !iteration.is_multiple_of(2));
