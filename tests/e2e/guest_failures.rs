@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use barrage_tests::{Server, barrage, export, guest, metric, scratch};
+use barrage_tests::{Server, barrage, export, guest, metric, raw_server, scratch};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -170,4 +170,50 @@ fn lifecycle_failures_exit_107_with_the_guests_message() {
         );
         assert!(out.exists(), "{env}: the summary is still exported");
     }
+}
+
+#[test]
+fn a_server_that_sends_garbage_fails_the_request_not_the_vu() {
+    let url = raw_server(b"this is not HTTP\r\n\r\n", 3);
+    let out = scratch("garbage.json");
+    let target = format!("TARGET={url}");
+    let run = misbehave(
+        &[&target, "EXPECT_ERROR_CODE=1000"],
+        &["--iterations", "3"],
+        &out,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 3.0);
+    assert_eq!(
+        json["root_group"]["checks"]["error code is 1000"]["passes"],
+        3
+    );
+    assert!(
+        json["metrics"]["iterations_failed"].is_null(),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_body_cut_short_is_a_tcp_error_with_code_1200() {
+    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly ten b";
+    let url = raw_server(reply, 3);
+    let out = scratch("cut.json");
+    let target = format!("TARGET={url}");
+    // The server closes cleanly before the promised length: an unexpected
+    // end of stream is a TCP-level failure (a reset would be 1220).
+    let run = misbehave(
+        &[&target, "EXPECT_ERROR_CODE=1200"],
+        &["--iterations", "3"],
+        &out,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 3.0);
+    let checks = &json["root_group"]["checks"];
+    assert_eq!(checks["error code is 1200"]["passes"], 3, "{checks:#}");
+    // The head arrived, so the guest still sees the status.
+    assert_eq!(checks["status is 200"]["passes"], 3, "{checks:#}");
 }
