@@ -126,12 +126,12 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
                 lifecycle.teardown(&setup_data),
             )
             .await;
-            return Ok(empty_report(
-                &shared,
-                plan,
-                ExitCode::ScenarioError,
-                Some(error),
-            ));
+            let exit = if control.interrupt.is_cancelled() {
+                ExitCode::ExternalAbort
+            } else {
+                ExitCode::ScenarioError
+            };
+            return Ok(empty_report(&shared, plan, exit, Some(error)));
         }
     };
     let vus_max = runners.len() as u32;

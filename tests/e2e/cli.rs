@@ -119,7 +119,11 @@ fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
     ])
     .spawn()
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Signal once the test is under way, however long start-up took.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while server.requests() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
