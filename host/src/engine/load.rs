@@ -22,7 +22,8 @@ const EXPORTS: [&str; 5] = ["options", "setup", "init", "iteration", "teardown"]
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error(
-        "scenario file `{0}` does not exist\n\nhint: build one with `cargo build --release --target wasm32-wasip2 -p hello`"
+        "scenario file `{0}` does not exist\n\n\
+         hint: build one with `cargo build --release --target wasm32-wasip2 -p hello`"
     )]
     NotFound(PathBuf),
     #[error("cannot read scenario file `{0}`: {1}")]
@@ -33,7 +34,9 @@ pub enum LoadError {
     )]
     NotWasm(PathBuf),
     #[error(
-        "`{0}` is a core WebAssembly module, not a component\n\nhint: build for `--target wasm32-wasip2`, which produces a component, or wrap the module with `wasm-tools component new`"
+        "`{0}` is a core WebAssembly module, not a component\n\n\
+         hint: build for `--target wasm32-wasip2`, which produces a component, \
+         or wrap the module with `wasm-tools component new`"
     )]
     CoreModule(PathBuf),
     #[error("`{0}` is not a valid WebAssembly component: {1}")]
@@ -45,7 +48,8 @@ pub enum LoadError {
     )]
     WrongVersion { path: PathBuf, found: String },
     #[error(
-        "`{path}` is not a Barrage scenario: it does not export {missing}\n\nhint: a scenario targets the `{WIT_PACKAGE}/scenario` world in `wit/`"
+        "`{path}` is not a Barrage scenario: it does not export {missing}\n\n\
+         hint: a scenario targets the `{WIT_PACKAGE}/scenario` world in `wit/`"
     )]
     NotAScenario { path: PathBuf, missing: String },
     #[error("`{path}` needs something Barrage does not provide: {reason}")]
