@@ -153,7 +153,7 @@ impl VuClient {
         let keep = if req.discard_body { 0 } else { config.max_body };
         let clock = Arc::new(PhaseClock::default());
         let start = Instant::now();
-        let (mut out, head) = clock.scope(self.exchange(request, keep)).await;
+        let (mut out, head) = clock.scope(self.exchange(request, &req.url, keep)).await;
         let end = Instant::now();
         out.bytes_sent = bytes_sent;
         out.timings = Timings::split(start, clock.phases(), head.unwrap_or(end), end);
@@ -161,13 +161,17 @@ impl VuClient {
     }
 
     /// The outcome and the instant its head arrived, if it did.
-    async fn exchange(&self, request: reqwest::Request, keep: usize) -> (Outcome, Option<Instant>) {
-        let url = request.url().to_string();
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+        url: &str,
+        keep: usize,
+    ) -> (Outcome, Option<Instant>) {
         let mut response = match self.client.execute(request).await {
             Ok(r) => r,
             Err(e) => {
                 let (code, msg) = classify(&e);
-                return (Outcome::failed(url, code, msg), None);
+                return (Outcome::failed(url.to_owned(), code, msg), None);
             }
         };
         let head = Instant::now();
