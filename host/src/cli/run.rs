@@ -136,3 +136,56 @@ mod tests {
         assert!(loaded.is_ok(), "{:?}", loaded.err());
     }
 }
+
+#[cfg(test)]
+mod cost {
+    use std::sync::Arc;
+
+    use super::DEMO_WASM;
+    use crate::http::HttpConfig;
+    use crate::vu::{Shared, Vu};
+
+    fn rss_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// What an instantiated and initialised `hello` VU costs before its
+    /// first request. Run with
+    /// `cargo test -p barrage --release vu_cost -- --ignored --nocapture`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement, not a check"]
+    async fn vu_cost() {
+        let engine = crate::engine::engine().expect("engine");
+        let linker = crate::imports::linker(&engine).expect("linker");
+        let name = std::path::Path::new("hello.wasm");
+        let scenario = crate::engine::load_bytes(&engine, &linker, name, DEMO_WASM, None);
+        let pre = scenario.expect("the demo loads").pre;
+        let _ticker = crate::engine::EpochTicker::start(&engine).expect("ticker");
+        let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
+        const N: u64 = 2000;
+        let before = rss_kib();
+        let mut vus = Vec::new();
+        for id in 1..=N as u32 {
+            vus.push(
+                Vu::new(&pre, shared.clone(), id)
+                    .await
+                    .expect("instantiates"),
+            );
+        }
+        let instantiated = rss_kib();
+        for vu in &mut vus {
+            vu.init("").await.expect("init");
+        }
+        let initialised = rss_kib();
+        println!(
+            "{} KiB per VU instantiated, {} KiB more after init",
+            (instantiated - before) / N,
+            (initialised - instantiated) / N
+        );
+    }
+}
