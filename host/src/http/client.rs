@@ -261,6 +261,70 @@ mod tests {
             .unwrap_or(0)
     }
 
+    /// CPU seconds this process has used (user + system).
+    fn cpu_seconds() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// The HTTP stack alone, without WebAssembly: 50 clients looping on
+    /// `BARRAGE_BENCH_URL` for 5 s. Compare with `bench/http.sh` to see how
+    /// much of a request's CPU is the client's. Run with
+    /// `BARRAGE_BENCH_URL=http://127.0.0.1:18080/ cargo test -p barrage --release
+    /// client_alone -- --ignored --nocapture` while nginx from `bench/` runs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement, not a check"]
+    async fn client_alone() {
+        let Ok(url) = std::env::var("BARRAGE_BENCH_URL") else {
+            return;
+        };
+        let config = Arc::new(HttpConfig::new());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let cpu = cpu_seconds();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (config, url) = (config.clone(), url.clone());
+                tokio::spawn(async move {
+                    let client = VuClient::new(&config).expect("client");
+                    let mut n = 0u64;
+                    while Instant::now() < deadline {
+                        let req = Prepared {
+                            method: "GET".into(),
+                            url: url.clone(),
+                            ..Default::default()
+                        };
+                        client.send(&config, req).await;
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for t in tasks {
+            total += t.await.expect("task");
+        }
+        let used = cpu_seconds() - cpu;
+        println!(
+            "{} req/s, {:.4} CPU-s per 1k requests",
+            total / 5,
+            used / total as f64 * 1000.0
+        );
+    }
+
     /// What one VU's client costs before it connects anywhere. Run with
     /// `cargo test -p barrage --release client_cost -- --ignored --nocapture`.
     #[test]
