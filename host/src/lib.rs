@@ -25,3 +25,17 @@ pub mod run;
 pub mod summary;
 pub mod target;
 pub mod vu;
+
+/// Helpers for the measurements kept as ignored tests.
+#[cfg(test)]
+mod measure {
+    /// This process's resident set in KiB.
+    pub fn rss_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    }
+}

@@ -145,15 +145,6 @@ mod cost {
     use crate::http::HttpConfig;
     use crate::vu::{Shared, Vu};
 
-    fn rss_kib() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-            .unwrap_or(0)
-    }
-
     /// What an instantiated and initialised `hello` VU costs before its
     /// first request. Run with
     /// `cargo test -p barrage --release vu_cost -- --ignored --nocapture`.
@@ -168,7 +159,7 @@ mod cost {
         let _ticker = crate::engine::EpochTicker::start(&engine).expect("ticker");
         let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
         const N: u64 = 2000;
-        let before = rss_kib();
+        let before = crate::measure::rss_kib();
         let mut vus = Vec::new();
         for id in 1..=N as u32 {
             vus.push(
@@ -177,11 +168,11 @@ mod cost {
                     .expect("instantiates"),
             );
         }
-        let instantiated = rss_kib();
+        let instantiated = crate::measure::rss_kib();
         for vu in &mut vus {
             vu.init("").await.expect("init");
         }
-        let initialised = rss_kib();
+        let initialised = crate::measure::rss_kib();
         println!(
             "{} KiB per VU instantiated, {} KiB more after init",
             (instantiated - before) / N,

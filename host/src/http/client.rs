@@ -252,15 +252,6 @@ fn head_size(out: &Outcome) -> u64 {
 mod tests {
     use super::*;
 
-    fn rss_kib() -> u64 {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-            .unwrap_or(0)
-    }
-
     /// CPU seconds this process has used (user + system).
     fn cpu_seconds() -> f64 {
         let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -331,11 +322,11 @@ mod tests {
     #[ignore = "a measurement, not a check"]
     fn client_cost() {
         let config = HttpConfig::new();
-        let before = rss_kib();
+        let before = crate::measure::rss_kib();
         let clients: Vec<_> = (0..5000)
             .map(|_| VuClient::new(&config).expect("client"))
             .collect();
-        let after = rss_kib();
+        let after = crate::measure::rss_kib();
         println!("{} KiB per client", (after - before) / clients.len() as u64);
     }
 }
