@@ -25,6 +25,7 @@ pub mod run;
 pub mod summary;
 pub mod target;
 pub mod vu;
+pub mod workers;
 
 /// Helpers for the measurements kept as ignored tests.
 #[cfg(test)]

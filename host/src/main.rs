@@ -30,10 +30,13 @@ fn main() -> std::process::ExitCode {
             };
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A run's control needs one thread; its VUs get threads of their own
+    // (`barrage::workers`). The standalone target serves on every core.
+    let mut builder = match cli.command {
+        barrage::cli::Command::Target(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -23,6 +23,7 @@ use crate::metrics::Builtin;
 use crate::options::{self, Layer, Resolved};
 use crate::summary::Summary;
 use crate::vu::{GuestError, Shared, Vu, VuState};
+use crate::workers::Workers;
 
 /// Where the scenario comes from.
 #[derive(Debug, Clone)]
@@ -89,6 +90,8 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     .map_err(load_failure)?;
     let _ticker = EpochTicker::start(&engine)
         .map_err(|e| Failure::scenario(format!("cannot start the epoch thread: {e}")))?;
+    let workers = Workers::start()
+        .map_err(|e| Failure::scenario(format!("cannot start the VU threads: {e}")))?;
     let shared = Arc::new(Shared::new(args.env.clone(), args.http.clone()));
     let pre = Arc::new(scenario.pre);
 
@@ -116,7 +119,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     };
     let setup_data: Arc<str> = Arc::from(setup_data);
 
-    let runners = match start_vus(&pre, &shared, &plan, &setup_data, &control).await {
+    let runners = match start_vus(&pre, &shared, &plan, &setup_data, &control, &workers).await {
         Ok(r) => r,
         Err(error) => {
             let _ = lifecycle_call(
@@ -153,7 +156,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let stop = Stop {
         now: control.interrupt.child_token(),
     };
-    executor::run(&plan, runners, start, progress.clone(), stop).await;
+    executor::run(&plan, runners, start, progress.clone(), stop, &workers).await;
     let elapsed = start.elapsed();
     reporter.abort();
     crate::progress::clear(args.progress);
@@ -303,6 +306,7 @@ async fn start_vus(
     plan: &Plan,
     setup_data: &Arc<str>,
     control: &Control,
+    workers: &Workers,
 ) -> Result<Vec<VuRunner>, String> {
     let started = std::time::Instant::now();
     let exec: Arc<str> = Arc::from(plan.exec.as_str());
@@ -314,18 +318,23 @@ async fn start_vus(
             setup_data.clone(),
             exec.clone(),
         );
-        tasks.spawn(async move {
-            let vu = new_vu(&pre, &shared, id, &data)
-                .await
-                .map_err(|e| format!("VU {id}: {e}"))?;
-            Ok::<_, String>(VuRunner {
-                vu,
-                pre,
-                shared,
-                setup_data: data,
-                exec,
-            })
-        });
+        // A VU is instantiated on the thread it will run on, so the
+        // threads share the work of starting them.
+        tasks.spawn_on(
+            async move {
+                let vu = new_vu(&pre, &shared, id, &data)
+                    .await
+                    .map_err(|e| format!("VU {id}: {e}"))?;
+                Ok::<_, String>(VuRunner {
+                    vu,
+                    pre,
+                    shared,
+                    setup_data: data,
+                    exec,
+                })
+            },
+            workers.handle(),
+        );
     }
     let mut runners = Vec::with_capacity(plan.executor.vus() as usize);
     loop {

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 pub use plan::{DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, Executor, Plan, PlanError};
 
 use crate::vu::GuestError;
+use crate::workers::Workers;
 
 /// What an executor needs of a VU.
 pub trait Runner: Send + 'static {
@@ -75,6 +76,7 @@ pub async fn run<R: Runner>(
     start: Instant,
     progress: Arc<Progress>,
     stop: Stop,
+    workers: &Workers,
 ) -> Vec<R> {
     let (source, planned) = match plan.executor {
         Executor::ConstantVus { duration, .. } => (Source::Unbounded, duration),
@@ -103,7 +105,10 @@ pub async fn run<R: Runner>(
     let mut tasks = tokio::task::JoinSet::new();
     for runner in runners {
         let (source, progress, hard_stop) = (source.clone(), progress.clone(), hard_stop.clone());
-        tasks.spawn(vu_loop(runner, source, end_of_plan, hard_stop, progress));
+        tasks.spawn_on(
+            vu_loop(runner, source, end_of_plan, hard_stop, progress),
+            workers.handle(),
+        );
     }
     let mut alive = Vec::new();
     while let Some(joined) = tasks.join_next().await {

@@ -58,7 +58,15 @@ fn plan(executor: Executor, graceful_ms: u64) -> Plan {
 async fn run_fakes(plan: &Plan, fakes: Vec<Fake>) -> (Arc<Progress>, Vec<Fake>, Duration) {
     let progress = Arc::new(Progress::default());
     let start = Instant::now();
-    let alive = run(plan, fakes, start, progress.clone(), Stop::default()).await;
+    let alive = run(
+        plan,
+        fakes,
+        start,
+        progress.clone(),
+        Stop::default(),
+        &Workers::current(),
+    )
+    .await;
     (progress, alive, start.elapsed())
 }
 
@@ -196,6 +204,7 @@ async fn an_outside_stop_interrupts_at_once() {
         start,
         progress.clone(),
         stop,
+        &Workers::current(),
     )
     .await;
     assert_eq!(counts(&progress), (8, 2));

@@ -275,10 +275,27 @@ mod tests {
     /// `BARRAGE_BENCH_URL` for 5 s. Compare with `bench/http.sh` to see how
     /// much of a request's CPU is the client's. Run with
     /// `BARRAGE_BENCH_URL=http://127.0.0.1:18080/ cargo test -p barrage --release
-    /// client_alone -- --ignored --nocapture` while nginx from `bench/` runs.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    /// client_alone -- --ignored --nocapture` while nginx from `bench/` runs;
+    /// `BARRAGE_BENCH_FLAVOR=current` runs it on one single-threaded runtime
+    /// instead of a two-thread work-stealing one.
+    #[test]
     #[ignore = "a measurement, not a check"]
-    async fn client_alone() {
+    fn client_alone() {
+        let rt = if std::env::var("BARRAGE_BENCH_FLAVOR").as_deref() == Ok("current") {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        }
+        .expect("runtime");
+        rt.block_on(client_alone_body());
+    }
+
+    async fn client_alone_body() {
         let Ok(url) = std::env::var("BARRAGE_BENCH_URL") else {
             return;
         };
