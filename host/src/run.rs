@@ -10,13 +10,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, EpochTicker, LoadError};
 use crate::error::{ExitCode, Failure};
-use crate::executor::{self, Plan, Progress, Runner, Stop};
+use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop};
 use crate::http::HttpConfig;
 use crate::imports;
 use crate::metrics::Builtin;
@@ -42,6 +41,8 @@ pub struct RunArgs {
     pub source: Source,
     /// `-e KEY=VALUE` pairs: all the guest can see of the environment.
     pub env: HashMap<String, String>,
+    /// `--config FILE`.
+    pub config: Layer,
     /// `BARRAGE_*` variables.
     pub env_options: Layer,
     /// Command-line flags.
@@ -106,46 +107,70 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let plan = resolved.plan.clone();
     tracing::debug!(?plan, "resolved plan");
 
-    let setup_data = match lifecycle_call(
-        Phase::Setup,
-        resolved.setup_timeout,
-        &control,
-        lifecycle.setup(),
-    )
-    .await
-    {
-        Ok(data) => data,
-        Err((exit, error)) => return Ok(empty_report(&shared, plan, exit, Some(error))),
-    };
-    let setup_data: Arc<str> = Arc::from(setup_data);
-
-    let runners = match start_vus(&pre, &shared, &plan, &setup_data, &control, &workers).await {
-        Ok(r) => r,
-        Err(error) => {
-            let _ = lifecycle_call(
-                Phase::Teardown,
-                resolved.teardown_timeout,
-                &control,
-                lifecycle.teardown(&setup_data),
-            )
-            .await;
-            let exit = if control.interrupt.is_cancelled() {
-                ExitCode::ExternalAbort
-            } else {
-                ExitCode::ScenarioError
-            };
-            return Ok(empty_report(&shared, plan, exit, Some(error)));
+    let setup_data = if resolved.no_setup {
+        String::new()
+    } else {
+        match lifecycle_call(
+            Phase::Setup,
+            resolved.setup_timeout,
+            &control,
+            lifecycle.setup(),
+        )
+        .await
+        {
+            Ok(data) => data,
+            Err((exit, error)) => return Ok(empty_report(&shared, plan, exit, Some(error))),
         }
     };
-    let vus_max = runners.len() as u32;
+    let setup_data: Arc<str> = Arc::from(setup_data);
+    let teardown = async |lifecycle: &mut Vu| {
+        if resolved.no_teardown {
+            return Ok(());
+        }
+        lifecycle_call(
+            Phase::Teardown,
+            resolved.teardown_timeout,
+            &control,
+            lifecycle.teardown(&setup_data),
+        )
+        .await
+    };
+
+    let factory = VuFactory {
+        pre: pre.clone(),
+        shared: shared.clone(),
+        setup_data: setup_data.clone(),
+    };
+    let pool = Pool::new(factory, Arc::new(workers));
+    let started = std::time::Instant::now();
+    if let Err(error) = pool.fill(plan.initial_vus(), &control.interrupt).await {
+        let _ = teardown(&mut lifecycle).await;
+        let exit = if control.interrupt.is_cancelled() {
+            ExitCode::ExternalAbort
+        } else {
+            ExitCode::ScenarioError
+        };
+        return Ok(empty_report(&shared, plan, exit, Some(error)));
+    }
+    tracing::debug!(vus = pool.made(), took = ?started.elapsed(), "VUs initialised");
     {
         let mut aggregates = shared.aggregates();
-        aggregates.add(&shared.registry, Builtin::VusMax.id(), f64::from(vus_max));
-        // Every VU of these executors starts at once.
-        aggregates.add(&shared.registry, Builtin::Vus.id(), f64::from(vus_max));
+        aggregates.add(
+            &shared.registry,
+            Builtin::VusMax.id(),
+            f64::from(pool.made()),
+        );
+        // The progress reporter samples `vus` every second from here on.
+        let starting: u32 = plan
+            .scenarios
+            .iter()
+            .filter(|s| s.start_time.is_zero())
+            .map(|s| s.executor.start_vus())
+            .sum();
+        aggregates.add(&shared.registry, Builtin::Vus.id(), f64::from(starting));
     }
 
-    let progress = Arc::new(Progress::default());
+    let progress: Vec<Arc<Progress>> = plan.scenarios.iter().map(|_| Arc::default()).collect();
     let reporter = tokio::spawn(crate::progress::report(
         shared.clone(),
         progress.clone(),
@@ -156,7 +181,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let stop = Stop {
         now: control.interrupt.child_token(),
     };
-    executor::run(&plan, runners, start, progress.clone(), stop, &workers).await;
+    executor::run(&plan, &pool, start, &progress, stop).await;
     let elapsed = start.elapsed();
     reporter.abort();
     crate::progress::clear(args.progress);
@@ -167,27 +192,38 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         exit = ExitCode::ExternalAbort;
         error = Some("the test was stopped by a signal".to_owned());
     }
-    if let Err((code, message)) = lifecycle_call(
-        Phase::Teardown,
-        resolved.teardown_timeout,
-        &control,
-        lifecycle.teardown(&setup_data),
-    )
-    .await
-    {
+    if let Err((code, message)) = teardown(&mut lifecycle).await {
         if exit == ExitCode::Ok {
             exit = code;
         }
         error.get_or_insert(message);
     }
-    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    let sum = |f: fn(&Progress) -> &std::sync::atomic::AtomicU64| -> u64 {
+        progress.iter().map(|p| Progress::get(f(p))).sum()
+    };
+    let dropped = sum(|p| &p.dropped);
+    {
+        let mut aggregates = shared.aggregates();
+        aggregates.add(
+            &shared.registry,
+            Builtin::VusMax.id(),
+            f64::from(pool.made()),
+        );
+        if dropped > 0 {
+            aggregates.add(
+                &shared.registry,
+                Builtin::DroppedIterations.id(),
+                dropped as f64,
+            );
+        }
+    }
     let summary = Summary::collect(
         &shared.registry,
         &shared.aggregates(),
         elapsed,
-        load(&progress.complete),
-        load(&progress.interrupted),
-        vus_max,
+        sum(|p| &p.complete),
+        sum(|p| &p.interrupted),
+        pool.made(),
     );
     Ok(Report {
         summary,
@@ -201,6 +237,7 @@ fn resolve(exported: &str, args: &RunArgs) -> Result<Resolved, Failure> {
     let from_scenario =
         options::from_scenario(exported).map_err(|e| Failure::config(e.to_string()))?;
     let layer = from_scenario
+        .overlay(&args.config)
         .overlay(&args.env_options)
         .overlay(&args.flags);
     options::resolve(&layer).map_err(|e| Failure::config(format!("invalid options: {e}")))
@@ -251,12 +288,21 @@ struct VuRunner {
     pre: Arc<crate::bindings::ScenarioPre<VuState>>,
     shared: Arc<Shared>,
     setup_data: Arc<str>,
-    exec: Arc<str>,
+    scenario: Option<Arc<executor::Scenario>>,
 }
 
 impl Runner for VuRunner {
+    fn enter(&mut self, scenario: &Arc<executor::Scenario>) {
+        self.scenario = Some(scenario.clone());
+        self.vu.state().scenario = Some(scenario.clone());
+    }
+
     async fn iteration(&mut self) -> Result<(), GuestError> {
-        self.vu.iteration(&self.exec).await
+        let exec = self
+            .scenario
+            .as_ref()
+            .map_or("default", |s| s.exec.as_str());
+        self.vu.iteration(exec).await
     }
 
     async fn recover(&mut self) -> bool {
@@ -265,6 +311,7 @@ impl Runner for VuRunner {
         match new_vu(&self.pre, &self.shared, id, &self.setup_data).await {
             Ok(mut vu) => {
                 vu.state().iteration = iteration;
+                vu.state().scenario = self.scenario.clone();
                 self.vu = vu;
                 true
             }
@@ -282,6 +329,35 @@ impl Runner for VuRunner {
             .log
             .write("ERROR", self.vu.id(), &format!("iteration failed: {error}"));
     }
+
+    fn schedule_lag(&mut self, lag: Duration) {
+        self.vu
+            .state()
+            .samples
+            .add(Builtin::ScheduleLag, lag.as_secs_f64() * 1000.0);
+    }
+}
+
+/// Makes the run's VUs: instantiated, then initialised with the setup data.
+struct VuFactory {
+    pre: Arc<crate::bindings::ScenarioPre<VuState>>,
+    shared: Arc<Shared>,
+    setup_data: Arc<str>,
+}
+
+impl Factory for VuFactory {
+    type Runner = VuRunner;
+
+    async fn create(&self, id: u32) -> Result<VuRunner, String> {
+        let vu = new_vu(&self.pre, &self.shared, id, &self.setup_data).await?;
+        Ok(VuRunner {
+            vu,
+            pre: self.pre.clone(),
+            shared: self.shared.clone(),
+            setup_data: self.setup_data.clone(),
+            scenario: None,
+        })
+    }
 }
 
 async fn new_vu(
@@ -297,63 +373,6 @@ async fn new_vu(
         .await
         .map_err(|e| format!("init failed: {e}"))?;
     Ok(vu)
-}
-
-/// Instantiates and initialises every VU of the plan, in parallel.
-async fn start_vus(
-    pre: &Arc<crate::bindings::ScenarioPre<VuState>>,
-    shared: &Arc<Shared>,
-    plan: &Plan,
-    setup_data: &Arc<str>,
-    control: &Control,
-    workers: &Workers,
-) -> Result<Vec<VuRunner>, String> {
-    let started = std::time::Instant::now();
-    let exec: Arc<str> = Arc::from(plan.exec.as_str());
-    let mut tasks = JoinSet::new();
-    for id in 1..=plan.executor.vus() {
-        let (pre, shared, data, exec) = (
-            pre.clone(),
-            shared.clone(),
-            setup_data.clone(),
-            exec.clone(),
-        );
-        // A VU is instantiated on the thread it will run on, so the
-        // threads share the work of starting them.
-        tasks.spawn_on(
-            async move {
-                let vu = new_vu(&pre, &shared, id, &data)
-                    .await
-                    .map_err(|e| format!("VU {id}: {e}"))?;
-                Ok::<_, String>(VuRunner {
-                    vu,
-                    pre,
-                    shared,
-                    setup_data: data,
-                    exec,
-                })
-            },
-            workers.handle(),
-        );
-    }
-    let mut runners = Vec::with_capacity(plan.executor.vus() as usize);
-    loop {
-        let joined = tokio::select! {
-            () = control.interrupt.cancelled() => {
-                return Err("stopped by a signal while starting VUs".into());
-            }
-            j = tasks.join_next() => j,
-        };
-        match joined {
-            None => break,
-            Some(Ok(Ok(runner))) => runners.push(runner),
-            Some(Ok(Err(e))) => return Err(e),
-            Some(Err(e)) => return Err(format!("a VU task failed: {e}")),
-        }
-    }
-    runners.sort_by_key(|r| r.vu.id());
-    tracing::debug!(vus = runners.len(), took = ?started.elapsed(), "VUs initialised");
-    Ok(runners)
 }
 
 fn empty_report(shared: &Shared, plan: Plan, exit: ExitCode, error: Option<String>) -> Report {

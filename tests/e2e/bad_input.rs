@@ -156,7 +156,11 @@ fn bad_scenario_options_exit_104_naming_the_field() {
         ],
         LIMIT,
     );
-    assert_clean_failure(&run, 104, "unknown field `duraton`");
+    assert_clean_failure(
+        &run,
+        104,
+        "duraton: unknown option (did you mean `duration`?)",
+    );
 }
 
 #[test]

@@ -3,15 +3,20 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::OptionArgs;
 use crate::bindings::{WIT_PACKAGE, WIT_VERSION};
+use crate::duration::format;
 use crate::engine;
 use crate::error::Failure;
+use crate::executor::{Executor, Plan, Schedule, Stage};
 use crate::http::HttpConfig;
 use crate::imports;
 use crate::options;
 use crate::vu::{Shared, Vu};
+use std::fmt::Write as _;
+use std::time::Duration;
 
-pub async fn inspect(path: &Path) -> Result<i32, Failure> {
+pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> {
     let engine = engine::engine().map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let scenario = engine::load(&engine, &linker, path, engine::cache::dir().as_deref())
@@ -33,8 +38,14 @@ pub async fn inspect(path: &Path) -> Result<i32, Failure> {
         .options()
         .await
         .map_err(|e| Failure::scenario(format!("options() failed: {e}")))?;
-    let layer = options::from_scenario(&exported).map_err(|e| Failure::config(e.to_string()))?;
-    let plan =
+    let env =
+        options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
+    let layer = options::from_scenario(&exported)
+        .map_err(|e| Failure::config(e.to_string()))?
+        .overlay(&options.config_layer()?)
+        .overlay(&env)
+        .overlay(&options.layer());
+    let resolved =
         options::resolve(&layer).map_err(|e| Failure::config(format!("invalid options: {e}")))?;
 
     println!("scenario: {}", path.display());
@@ -57,13 +68,112 @@ pub async fn inspect(path: &Path) -> Result<i32, Failure> {
         exported.trim()
     };
     println!("  options: {shown}");
-    let executor = &plan.plan.executor;
-    println!(
-        "  plan: {}, {} VUs, up to {} (+{} graceful stop)",
-        executor.name(),
-        executor.vus(),
-        crate::duration::format(executor.max_duration()),
-        crate::duration::format(plan.plan.graceful_stop),
-    );
+    print!("{}", describe(&resolved.plan));
     Ok(0)
+}
+
+/// The resolved plan, one line per scenario.
+pub fn describe(plan: &Plan) -> String {
+    let n = plan.scenarios.len();
+    let mut out = format!(
+        "  plan: {n} scenario{}, up to {} VUs, up to {} (graceful stops included)\n",
+        if n == 1 { "" } else { "s" },
+        plan.max_vus(),
+        format(plan.max_duration()),
+    );
+    for s in &plan.scenarios {
+        let _ = write!(out, "    {}: {}", s.name, s.executor.name());
+        if !s.start_time.is_zero() {
+            let _ = write!(out, " from {}", format(s.start_time));
+        }
+        let _ = write!(out, ", {}", executor_text(&s.executor));
+        let _ = write!(out, "; graceful stop {}", format(s.graceful_stop));
+        if s.exec != "default" {
+            let _ = write!(out, "; runs `{}`", s.exec);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn executor_text(e: &Executor) -> String {
+    let vus = |n: u32| format!("{n} VU{}", if n == 1 { "" } else { "s" });
+    let stages = |first: String, stages: &[Stage], unit: &str| {
+        let mut text = first;
+        for st in stages {
+            if st.duration.is_zero() {
+                let _ = write!(text, ", {}{unit} at once", st.target);
+            } else {
+                let _ = write!(text, ", {}{unit} over {}", st.target, format(st.duration));
+            }
+        }
+        text
+    };
+    let per = |unit: Duration| {
+        if unit == Duration::from_secs(1) {
+            "/s".to_owned()
+        } else {
+            format!(" per {}", format(unit))
+        }
+    };
+    match e {
+        Executor::ConstantVus { vus: n, duration } => {
+            format!("{} for {}", vus(*n), format(*duration))
+        }
+        Executor::RampingVus {
+            start_vus,
+            stages: st,
+            graceful_ramp_down,
+        } => format!(
+            "{}; graceful ramp-down {}",
+            stages(format!("from {}", vus(*start_vus)), st, " VUs"),
+            format(*graceful_ramp_down)
+        ),
+        Executor::SharedIterations {
+            vus: n,
+            iterations,
+            max_duration,
+        } => format!(
+            "{iterations} iterations shared by {} within {}",
+            vus(*n),
+            format(*max_duration)
+        ),
+        Executor::PerVuIterations {
+            vus: n,
+            iterations,
+            max_duration,
+        } => format!(
+            "{iterations} iterations on each of {} within {}",
+            vus(*n),
+            format(*max_duration)
+        ),
+        Executor::ConstantArrivalRate {
+            rate,
+            time_unit,
+            duration,
+            pre_allocated_vus,
+            max_vus,
+        } => format!(
+            "{rate} iterations{} for {} ({} iterations), {pre_allocated_vus} pre-allocated and up to {}",
+            per(*time_unit),
+            format(*duration),
+            Schedule::for_executor(e).map_or(0, |s| s.iterations()),
+            vus(*max_vus)
+        ),
+        Executor::RampingArrivalRate {
+            start_rate,
+            time_unit,
+            stages: st,
+            pre_allocated_vus,
+            max_vus,
+        } => {
+            let unit = format!(" iterations{}", per(*time_unit));
+            format!(
+                "{} ({} iterations), {pre_allocated_vus} pre-allocated and up to {}",
+                stages(format!("from {start_rate}{unit}"), st, &unit),
+                Schedule::for_executor(e).map_or(0, |s| s.iterations()),
+                vus(*max_vus)
+            )
+        }
+    }
 }

@@ -47,15 +47,8 @@ pub enum Command {
 /// Options shared by `run` and `demo`.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// Number of virtual users running at once.
-    #[arg(short = 'u', long, value_name = "N")]
-    pub vus: Option<u64>,
-    /// How long to run (`30s`, `1m30s`, ...).
-    #[arg(short = 'd', long, value_name = "DURATION", value_parser = parse_duration)]
-    pub duration: Option<Duration>,
-    /// Total iterations shared by all VUs.
-    #[arg(short = 'i', long, value_name = "N")]
-    pub iterations: Option<u64>,
+    #[command(flatten)]
+    pub options: OptionArgs,
     /// A variable the scenario can read with `env`; repeatable.
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
@@ -65,12 +58,85 @@ pub struct LoadArgs {
     /// Hide the progress line.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Seconds before `setup()` is abandoned (k6's `setupTimeout`).
+}
+
+/// The options that shape the plan, as flags; they override the
+/// scenario's own options, `--config` and `BARRAGE_*` variables.
+#[derive(Debug, Args, Default)]
+pub struct OptionArgs {
+    /// Number of virtual users running at once (with `--stages`, the
+    /// number to start from; with `--rate`, the VUs to pre-allocate).
+    #[arg(short = 'u', long, value_name = "N")]
+    pub vus: Option<u64>,
+    /// How long to run (`30s`, `1m30s`, ...).
+    #[arg(short = 'd', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Total iterations shared by all VUs.
+    #[arg(short = 'i', long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// A ramp stage, `DURATION:TARGET` (e.g. `30s:100`); repeatable.
+    ///
+    /// VUs ramp to each target in turn (`ramping-vus`); with `--rate`,
+    /// the arrival rate does (`ramping-arrival-rate`).
+    #[arg(short = 's', long = "stage", value_name = "DURATION:TARGET", value_parser = crate::options::parse_stage)]
+    pub stages: Vec<crate::executor::Stage>,
+    /// Start this many iterations per second whatever the target does
+    /// (an open model: `constant-arrival-rate` with `--duration`).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u64>,
+    /// VUs made before an arrival-rate test starts.
+    #[arg(long, value_name = "N")]
+    pub pre_allocated_vus: Option<u64>,
+    /// The most VUs an arrival-rate test may use; more iterations are
+    /// dropped and counted in `dropped_iterations`.
+    #[arg(long, value_name = "N")]
+    pub max_vus: Option<u64>,
+    /// Read options from a file in k6's layout (JSON, or TOML if the name
+    /// ends in `.toml`).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not run `setup()`; VUs get empty setup data.
+    #[arg(long)]
+    pub no_setup: bool,
+    /// Do not run `teardown()`.
+    #[arg(long)]
+    pub no_teardown: bool,
+    /// Time before `setup()` is abandoned (k6's `setupTimeout`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
     pub setup_timeout: Option<Duration>,
-    /// Seconds before `teardown()` is abandoned (k6's `teardownTimeout`).
+    /// Time before `teardown()` is abandoned (k6's `teardownTimeout`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
     pub teardown_timeout: Option<Duration>,
+}
+
+impl OptionArgs {
+    /// The flags as an options layer.
+    pub fn layer(&self) -> crate::options::Layer {
+        crate::options::Layer {
+            scenarios: None,
+            vus: self.vus,
+            duration: self.duration,
+            iterations: self.iterations,
+            stages: (!self.stages.is_empty()).then(|| self.stages.clone()),
+            rate: self.rate,
+            pre_allocated_vus: self.pre_allocated_vus,
+            max_vus: self.max_vus,
+            setup_timeout: self.setup_timeout,
+            teardown_timeout: self.teardown_timeout,
+            no_setup: self.no_setup.then_some(true),
+            no_teardown: self.no_teardown.then_some(true),
+        }
+    }
+
+    /// The `--config` file's layer, if one was given.
+    pub fn config_layer(&self) -> Result<crate::options::Layer, Failure> {
+        match &self.config {
+            None => Ok(crate::options::Layer::default()),
+            Some(path) => {
+                crate::options::from_file(path).map_err(|e| Failure::config(e.to_string()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +157,9 @@ pub struct DemoCmd {
 pub struct InspectCmd {
     /// The scenario: a WebAssembly component (`.wasm`).
     pub scenario: PathBuf,
+    /// Options to resolve the plan with, as `run` takes them.
+    #[command(flatten)]
+    pub options: OptionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -122,7 +191,7 @@ pub async fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Run(cmd) => run::run(crate::run::Source::File(cmd.scenario), cmd.load).await,
         Command::Demo(cmd) => run::demo(cmd.load).await,
-        Command::Inspect(cmd) => inspect::inspect(&cmd.scenario).await,
+        Command::Inspect(cmd) => inspect::inspect(&cmd.scenario, &cmd.options).await,
         Command::Target(cmd) => serve_target(cmd.listen).await,
         Command::Version => {
             println!(

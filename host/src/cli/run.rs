@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::LoadArgs;
 use crate::error::{ExitCode, Failure};
 use crate::http::HttpConfig;
-use crate::options::{self, Layer};
+use crate::options;
 use crate::run::{Control, RunArgs, Source};
 
 /// The bundled scenario `barrage demo` runs: `examples/rust/hello`.
@@ -19,11 +19,17 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
     if !load.env.iter().any(|(k, _)| k == "TARGET") {
         load.env.push(("TARGET".into(), target.url()));
     }
-    if load.vus.is_none() {
-        load.vus = Some(10);
+    let o = &mut load.options;
+    let shaped = o.duration.is_some()
+        || o.iterations.is_some()
+        || !o.stages.is_empty()
+        || o.rate.is_some()
+        || o.config.is_some();
+    if o.rate.is_none() && o.config.is_none() {
+        o.vus.get_or_insert(10);
     }
-    if load.duration.is_none() && load.iterations.is_none() {
-        load.duration = Some(Duration::from_secs(10));
+    if !shaped {
+        o.duration = Some(Duration::from_secs(10));
     }
     eprintln!(
         "demo: the bundled `hello` scenario against {} (built in)",
@@ -41,19 +47,12 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
 pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
     let env_options =
         options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
-    let flags = Layer {
-        scenario: None,
-        vus: load.vus,
-        duration: load.duration,
-        iterations: load.iterations,
-        setup_timeout: load.setup_timeout,
-        teardown_timeout: load.teardown_timeout,
-    };
     let args = RunArgs {
         source,
         env: load.env_map(),
+        config: load.options.config_layer()?,
+        flags: load.options.layer(),
         env_options,
-        flags,
         http: HttpConfig::new(),
         progress: !load.quiet,
     };

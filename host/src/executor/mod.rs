@@ -1,41 +1,79 @@
 //! Executors: when each VU starts an iteration, and when the run stops.
 //!
-//! An executor drives a set of [`Runner`]s (in a real run, VUs; in tests,
-//! plain futures under paused time). Stopping has two steps, as in k6: at
-//! the end of the planned time no new iteration starts, and iterations
-//! still running get `gracefulStop` to finish before they are interrupted.
+//! A run is a [`Plan`] of scenarios; each starts at its `startTime` and
+//! drives VUs taken from one [`Pool`] shared by the whole run, so
+//! scenarios that follow one another reuse VUs. The VUs are generic
+//! [`Runner`]s: in a real run, WebAssembly instances; in the unit tests,
+//! plain futures under paused tokio time, so every schedule is tested
+//! exactly.
+//!
+//! Closed models (`constant-vus`, `ramping-vus`, the iteration-based
+//! ones) loop each VU on its own thread (`vu_loop`). Open models (the
+//! arrival-rate executors) start each iteration at the instant the
+//! [`Schedule`] says, on an idle VU, on a new VU while below `maxVUs`, or
+//! count it in `dropped_iterations`; how late each one started is
+//! recorded as `schedule_lag` (`arrival.rs`).
+//!
+//! Stopping has two steps, as in k6: at the end of the planned time no new
+//! iteration starts, and iterations still running get `gracefulStop` to
+//! finish before they are interrupted.
 
+mod arrival;
+mod closed;
 mod plan;
+mod pool;
+mod schedule;
+pub mod segment;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use plan::{DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, Executor, Plan, PlanError};
+pub use plan::{
+    DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError,
+    Scenario, Stage,
+};
+pub use pool::{Factory, Pool};
+pub use schedule::{Schedule, vu_steps};
+pub use segment::{Ratio, Segment};
 
 use crate::vu::GuestError;
-use crate::workers::Workers;
 
 /// What an executor needs of a VU.
 pub trait Runner: Send + 'static {
+    /// Joins `scenario`: its iterations run `scenario.exec` with its
+    /// variables and tags.
+    fn enter(&mut self, scenario: &Arc<Scenario>);
     /// Runs one iteration.
     fn iteration(&mut self) -> impl Future<Output = Result<(), GuestError>> + Send;
     /// Makes the runner usable again after a trap; `false` retires it.
     fn recover(&mut self) -> impl Future<Output = bool> + Send;
     /// Reports a failed iteration.
     fn report(&mut self, error: &GuestError);
+    /// Records how late an arrival-rate iteration started.
+    fn schedule_lag(&mut self, lag: Duration);
 }
 
-/// Live counts, read by the progress line and the summary.
+/// Live counts of one scenario, read by the progress line and the summary.
 #[derive(Debug, Default)]
 pub struct Progress {
     pub complete: AtomicU64,
     pub interrupted: AtomicU64,
     pub failed: AtomicU64,
+    /// Arrival-rate iterations that found no VU to run on.
+    pub dropped: AtomicU64,
     pub active_vus: AtomicU32,
+}
+
+impl Progress {
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
 }
 
 /// How a run is stopped from outside (Ctrl-C, an aborting threshold).
@@ -45,117 +83,68 @@ pub struct Stop {
     pub now: CancellationToken,
 }
 
-/// Where iterations come from.
-#[derive(Debug)]
-enum Source {
-    /// Until the end of the planned time.
-    Unbounded,
-    /// A pool all VUs draw from.
-    Shared(AtomicU64),
-    /// So many per VU.
-    PerVu(u64),
+/// Runs every scenario of `plan` from `start`, each with its own
+/// [`Progress`] (in the plan's order), on VUs from `pool`.
+pub async fn run<F: Factory>(
+    plan: &Plan,
+    pool: &Arc<Pool<F>>,
+    start: Instant,
+    progress: &[Arc<Progress>],
+    stop: Stop,
+) {
+    let mut scenarios = JoinSet::new();
+    for (scenario, progress) in plan.scenarios.iter().zip(progress) {
+        let ctx = Context {
+            scenario: Arc::new(scenario.clone()),
+            start: start + scenario.start_time,
+            progress: progress.clone(),
+            segment: plan.segment.clone(),
+        };
+        scenarios.spawn(run_scenario(ctx, pool.clone(), stop.now.child_token()));
+    }
+    while scenarios.join_next().await.is_some() {}
 }
 
-impl Source {
-    fn claim(&self, done_by_this_vu: u64) -> bool {
-        match self {
-            Source::Unbounded => true,
-            Source::Shared(left) => left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                .is_ok(),
-            Source::PerVu(n) => done_by_this_vu < *n,
-        }
+/// What one scenario's executor works with.
+struct Context {
+    scenario: Arc<Scenario>,
+    /// The scenario's own start.
+    start: Instant,
+    progress: Arc<Progress>,
+    segment: Segment,
+}
+
+impl Context {
+    /// The end of the planned time: no iteration starts after it.
+    fn end_of_plan(&self) -> Instant {
+        self.start + self.scenario.executor.duration()
     }
 }
 
-/// Runs `plan` on `runners` (one per VU) from `start`, and returns the
-/// runners that are still usable.
-pub async fn run<R: Runner>(
-    plan: &Plan,
-    runners: Vec<R>,
-    start: Instant,
-    progress: Arc<Progress>,
-    stop: Stop,
-    workers: &Workers,
-) -> Vec<R> {
-    let (source, planned) = match plan.executor {
-        Executor::ConstantVus { duration, .. } => (Source::Unbounded, duration),
-        Executor::SharedIterations {
-            iterations,
-            max_duration,
-            ..
-        } => (Source::Shared(AtomicU64::new(iterations)), max_duration),
-        Executor::PerVuIterations {
-            iterations,
-            max_duration,
-            ..
-        } => (Source::PerVu(iterations), max_duration),
-    };
-    let source = Arc::new(source);
-    let end_of_plan = start + planned;
-    let hard_stop = stop.now.child_token();
-    let graceful = plan.graceful_stop;
+async fn run_scenario<F: Factory>(ctx: Context, pool: Arc<Pool<F>>, hard_stop: CancellationToken) {
+    tokio::select! {
+        () = tokio::time::sleep_until(ctx.start) => {}
+        () = hard_stop.cancelled() => return,
+    }
+    // Past the planned time and the graceful stop, whatever still runs is
+    // interrupted.
     let watchdog = {
         let hard_stop = hard_stop.clone();
+        let at = ctx.end_of_plan() + ctx.scenario.graceful_stop;
         tokio::spawn(async move {
-            tokio::time::sleep_until(end_of_plan + graceful).await;
+            tokio::time::sleep_until(at).await;
             hard_stop.cancel();
         })
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    for runner in runners {
-        let (source, progress, hard_stop) = (source.clone(), progress.clone(), hard_stop.clone());
-        tasks.spawn_on(
-            vu_loop(runner, source, end_of_plan, hard_stop, progress),
-            workers.handle(),
-        );
-    }
-    let mut alive = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok(Some(runner)) = joined {
-            alive.push(runner);
+    tracing::debug!(scenario = %ctx.scenario.name, executor = ctx.scenario.executor.name(), "scenario started");
+    match &ctx.scenario.executor {
+        Executor::ConstantArrivalRate { .. } | Executor::RampingArrivalRate { .. } => {
+            arrival::run(&ctx, &pool, &hard_stop).await;
         }
+        Executor::RampingVus { .. } => closed::ramping(&ctx, &pool, &hard_stop).await,
+        _ => closed::run(&ctx, &pool, &hard_stop).await,
     }
     watchdog.abort();
-    alive
-}
-
-/// One VU's loop; returns the runner unless it was interrupted or retired.
-async fn vu_loop<R: Runner>(
-    mut runner: R,
-    source: Arc<Source>,
-    end_of_plan: Instant,
-    hard_stop: CancellationToken,
-    progress: Arc<Progress>,
-) -> Option<R> {
-    progress.active_vus.fetch_add(1, Ordering::Relaxed);
-    let mut done = 0;
-    let result = loop {
-        if Instant::now() >= end_of_plan || hard_stop.is_cancelled() || !source.claim(done) {
-            break Some(runner);
-        }
-        // An iteration that ends at the very instant of the hard stop is
-        // complete, not interrupted.
-        let outcome = tokio::select! {
-            biased;
-            r = runner.iteration() => r,
-            () = hard_stop.cancelled() => {
-                progress.interrupted.fetch_add(1, Ordering::Relaxed);
-                break None;
-            }
-        };
-        done += 1;
-        progress.complete.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = outcome {
-            progress.failed.fetch_add(1, Ordering::Relaxed);
-            runner.report(&e);
-            if matches!(e, GuestError::Trapped(_)) && !runner.recover().await {
-                break None;
-            }
-        }
-    };
-    progress.active_vus.fetch_sub(1, Ordering::Relaxed);
-    result
 }
 
 #[cfg(test)]

@@ -13,12 +13,20 @@ impl Host for VuState {
         VuInfo {
             id: self.id,
             iteration: self.iteration,
-            scenario: self.shared.scenario.to_string(),
+            scenario: self
+                .scenario
+                .as_ref()
+                .map_or_else(String::new, |s| s.name.clone()),
         }
     }
 
+    /// The scenario's own `env` first, then what `-e` passed.
     async fn env(&mut self, key: String) -> Option<String> {
-        self.shared.env.get(&key).cloned()
+        self.scenario
+            .as_ref()
+            .and_then(|s| s.env.get(&key))
+            .or_else(|| self.shared.env.get(&key))
+            .cloned()
     }
 
     async fn sleep(&mut self, seconds: f64) {

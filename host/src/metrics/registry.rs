@@ -69,9 +69,13 @@ pub enum Builtin {
     /// `http_req_duration` of responses whose status was expected (k6
     /// prints it as `{ expected_response:true }`).
     HttpReqDurationExpected,
+    /// How late each arrival-rate iteration started.
+    ScheduleLag,
+    /// Arrival-rate iterations that found no VU to run on.
+    DroppedIterations,
 }
 
-const BUILTINS: [(Builtin, &str, MetricKind, Contains); 19] = {
+const BUILTINS: [(Builtin, &str, MetricKind, Contains); 21] = {
     use Contains::*;
     use MetricKind::*;
     [
@@ -118,6 +122,13 @@ const BUILTINS: [(Builtin, &str, MetricKind, Contains); 19] = {
             "http_req_duration{expected_response:true}",
             Trend,
             Time,
+        ),
+        (Builtin::ScheduleLag, "schedule_lag", Trend, Time),
+        (
+            Builtin::DroppedIterations,
+            "dropped_iterations",
+            Counter,
+            Default,
         ),
     ]
 };

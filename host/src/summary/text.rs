@@ -20,10 +20,12 @@ const HTTP: &[&str] = &[
     "http_reqs",
 ];
 const EXECUTION: &[&str] = &[
+    "dropped_iterations",
     "group_duration",
     "iteration_duration",
     "iterations",
     "iterations_failed",
+    "schedule_lag",
     "vus",
     "vus_max",
 ];

@@ -24,7 +24,6 @@ pub struct Shared {
     /// The variables passed with `-e`; the guest sees nothing else.
     pub env: HashMap<String, String>,
     pub http: HttpConfig,
-    pub scenario: Arc<str>,
     pub log: crate::imports::log::LogLimiter,
 }
 
@@ -35,7 +34,6 @@ impl Shared {
             aggregates: Mutex::new(Aggregates::default()),
             env,
             http,
-            scenario: Arc::from("default"),
             log: Default::default(),
         }
     }
@@ -55,6 +53,9 @@ pub struct VuState {
     pub id: u32,
     /// Iterations this VU started before the current one.
     pub iteration: u64,
+    /// The scenario the VU runs; `None` before it joins one (in `init`)
+    /// and for the VU that runs setup and teardown.
+    pub scenario: Option<Arc<crate::executor::Scenario>>,
     client: Option<VuClient>,
     pub samples: SampleBuffer,
     /// Open groups: full path and start.
@@ -76,6 +77,7 @@ impl VuState {
             limits: StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT).build(),
             id,
             iteration: 0,
+            scenario: None,
             client: None,
             samples: SampleBuffer::default(),
             groups: Vec::new(),
