@@ -11,6 +11,7 @@
 //!   when the password is empty.
 //! - `GET /items`, `POST /items` (bearer token required): a JSON list, and
 //!   201 with the created item.
+//! - `GET /count/{name}`: 200, and counts the requests for each `name`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -32,11 +33,17 @@ use tokio_util::sync::CancellationToken;
 pub struct Counts {
     requests: AtomicU64,
     next_item: AtomicU64,
+    named: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Counts {
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests to `GET /count/{name}`, by name.
+    pub fn named(&self) -> std::collections::BTreeMap<String, u64> {
+        self.named.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }
 
@@ -139,6 +146,12 @@ async fn handle(req: Request<Incoming>, counts: Arc<Counts>) -> Result<Reply, In
             reply(StatusCode::OK, "application/octet-stream", body.to_vec())
         }
         (&Method::POST, ["login"]) => login(&body),
+        (&Method::GET, ["count", name]) => {
+            if let Ok(mut named) = counts.named.lock() {
+                *named.entry((*name).to_owned()).or_default() += 1;
+            }
+            text(StatusCode::OK, "counted\n")
+        }
         (method, ["items"]) => items(method, &parts.headers, &body, &counts),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     };

@@ -50,6 +50,44 @@ fn the_end_of_test_summary() {
 }
 
 #[test]
+fn inspect_shows_the_resolved_plan_of_a_config() {
+    let config = scratch("plan.json");
+    std::fs::write(
+        &config,
+        r#"{"scenarios": {
+            "browse": {"executor": "ramping-vus", "startVUs": 0,
+                       "stages": [{"duration": "30s", "target": 20}, {"duration": "1m", "target": 20},
+                                  {"duration": 0, "target": 5}]},
+            "checkout": {"executor": "constant-arrival-rate", "rate": 50, "duration": "2m",
+                         "preAllocatedVUs": 10, "maxVUs": 40, "startTime": "30s", "exec": "buy"},
+            "spike": {"executor": "ramping-arrival-rate", "startRate": 0, "timeUnit": "1m",
+                      "stages": [{"duration": "10s", "target": 600}], "preAllocatedVUs": 2,
+                      "startTime": "2m30s", "gracefulStop": "5s"},
+            "warmup": {"executor": "shared-iterations", "vus": 2, "iterations": 10}
+        }}"#,
+    )
+    .unwrap();
+    let hello = guest("hello");
+    let run = barrage(
+        &[
+            "inspect",
+            hello.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let plan: String = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("  plan:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!("inspect_plan", plan);
+}
+
+#[test]
 fn inspect_shows_the_contract_and_options() {
     let run = barrage(&["inspect", guest("hello").to_str().unwrap()], LIMIT);
     assert_eq!(run.code, 0, "{}", run.stderr);

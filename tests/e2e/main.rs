@@ -9,4 +9,5 @@
 mod bad_input;
 mod cli;
 mod counts;
+mod executors;
 mod guest_failures;

@@ -116,6 +116,11 @@ impl Server {
     pub fn requests(&self) -> u64 {
         self.target.counts.requests()
     }
+
+    /// Requests to `/count/{name}`, by name.
+    pub fn named(&self) -> std::collections::BTreeMap<String, u64> {
+        self.target.counts.named()
+    }
 }
 
 /// A finished run of the binary.

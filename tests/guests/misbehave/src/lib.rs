@@ -21,6 +21,11 @@
 //! | `SETUP_DATA=S` | `setup` returns `S`; `init` fails with "setup data mismatch" on other data |
 //! | `BAD_METRIC=1` | `init` defines the counter `bad name!` and returns the host's error |
 //!
+//! Besides `default`, the scenario function `visit` (chosen with a
+//! scenario's `exec`) GETs `{VISIT_BASE}count/{scenario}-{WHO}`, reading
+//! both variables at each iteration so that a scenario's own `env` shows;
+//! `WHO` defaults to `nobody`.
+//!
 //! `iteration` is the VU's count of iterations started before the current
 //! one (`vu().iteration`), so with `FAIL_EVERY=3` the third, sixth, ...
 //! iterations of each VU fail. In an iteration the checks run first, then
@@ -114,6 +119,20 @@ impl Scenario for Misbehave {
             hog: enabled("HOG"),
             check_odd: enabled("CHECK_ODD"),
         })
+    }
+
+    fn exec(&mut self, name: &str) -> Result<()> {
+        match name {
+            "default" => self.iteration(),
+            "visit" => {
+                let base = env("VISIT_BASE").ok_or("`visit` needs VISIT_BASE")?;
+                let who = env("WHO").unwrap_or_else(|| "nobody".into());
+                let res = http::get(&format!("{base}count/{}-{who}", vu().scenario)).send();
+                check!(res, "visit counted" => |r| r.status == 200);
+                Ok(())
+            }
+            other => Err(format!("unknown scenario function `{other}`").into()),
+        }
     }
 
     fn iteration(&mut self) -> Result<()> {
