@@ -18,9 +18,9 @@ use crate::error::{ExitCode, Failure};
 use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop};
 use crate::http::HttpConfig;
 use crate::imports;
-use crate::metrics::Builtin;
+use crate::metrics::{Builtin, TrendStat};
 use crate::options::{self, Layer, Resolved};
-use crate::summary::Summary;
+use crate::summary::{Ending, Summary};
 use crate::vu::{GuestError, Shared, Vu, VuState};
 use crate::workers::Workers;
 
@@ -50,6 +50,8 @@ pub struct RunArgs {
     pub http: HttpConfig,
     /// Draw the progress line.
     pub progress: bool,
+    /// What the summary shows of each trend.
+    pub trend_stats: Vec<TrendStat>,
 }
 
 /// Signals from outside the run.
@@ -119,7 +121,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         .await
         {
             Ok(data) => data,
-            Err((exit, error)) => return Ok(empty_report(&shared, plan, exit, Some(error))),
+            Err((exit, error)) => return Ok(empty_report(&shared, &args, plan, exit, Some(error))),
         }
     };
     let setup_data: Arc<str> = Arc::from(setup_data);
@@ -150,7 +152,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         } else {
             ExitCode::ScenarioError
         };
-        return Ok(empty_report(&shared, plan, exit, Some(error)));
+        return Ok(empty_report(&shared, &args, plan, exit, Some(error)));
     }
     tracing::debug!(vus = pool.made(), took = ?started.elapsed(), "VUs initialised");
     {
@@ -217,13 +219,17 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
             );
         }
     }
+    let ending = Ending {
+        elapsed,
+        complete: sum(|p| &p.complete),
+        interrupted: sum(|p| &p.interrupted),
+        vus_max: pool.made(),
+    };
     let summary = Summary::collect(
         &shared.registry,
         &shared.aggregates(),
-        elapsed,
-        sum(|p| &p.complete),
-        sum(|p| &p.interrupted),
-        pool.made(),
+        ending,
+        &args.trend_stats,
     );
     Ok(Report {
         summary,
@@ -375,14 +381,18 @@ async fn new_vu(
     Ok(vu)
 }
 
-fn empty_report(shared: &Shared, plan: Plan, exit: ExitCode, error: Option<String>) -> Report {
+fn empty_report(
+    shared: &Shared,
+    args: &RunArgs,
+    plan: Plan,
+    exit: ExitCode,
+    error: Option<String>,
+) -> Report {
     let summary = Summary::collect(
         &shared.registry,
         &shared.aggregates(),
-        Duration::ZERO,
-        0,
-        0,
-        0,
+        Ending::default(),
+        &args.trend_stats,
     );
     Report {
         summary,

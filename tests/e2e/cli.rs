@@ -180,3 +180,67 @@ fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
         "server {seen}, reported {reqs}"
     );
 }
+
+#[test]
+fn summary_trend_stats_choose_what_each_trend_shows() {
+    let server = Server::start();
+    let out = scratch("trend-stats.json");
+    let run = barrage(
+        &[
+            "run",
+            guest("hello").to_str().unwrap(),
+            "-e",
+            &format!("TARGET={}", server.url()),
+            "-e",
+            "SLEEP=0",
+            "--iterations",
+            "7",
+            "--summary-trend-stats",
+            "count,p(99),p(99.9),max",
+            "-q",
+            "--summary-export",
+            out.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    let duration = json["metrics"]["http_req_duration"]
+        .as_object()
+        .expect("a trend");
+    let keys: Vec<&str> = duration.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["count", "max", "p(99)", "p(99.9)"], "{json:#}");
+    assert_eq!(metric(&json, "http_req_duration", "count"), 7.0);
+    assert!(
+        metric(&json, "http_req_duration", "p(99)") <= metric(&json, "http_req_duration", "max")
+    );
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("http_req_duration"))
+        .unwrap_or_default();
+    assert!(line.contains(": count=7 p(99)="), "{line}");
+    assert!(
+        line.contains(" p(99.9)=") && line.contains(" max="),
+        "{line}"
+    );
+
+    let run = barrage(
+        &[
+            "run",
+            guest("hello").to_str().unwrap(),
+            "--summary-trend-stats",
+            "avg,p95",
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "invalid value 'avg,p95' for '--summary-trend-stats <STATS>': unknown trend \
+             statistic `p95`"
+        ),
+        "{}",
+        run.stderr
+    );
+}

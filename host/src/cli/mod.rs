@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Failure;
+use crate::metrics::TrendStat;
 
 /// Load testing with scenarios written in any language and compiled to
 /// WebAssembly components.
@@ -55,6 +56,17 @@ pub struct LoadArgs {
     /// Write the end-of-test summary as JSON (k6's export layout).
     #[arg(long, value_name = "FILE")]
     pub summary_export: Option<PathBuf>,
+    /// The statistics shown for each trend, in the summary and its export.
+    ///
+    /// A comma-separated list of `avg`, `min`, `med`, `max`, `count` and
+    /// percentiles such as `p(99)` or `p(99.9)`.
+    #[arg(
+        long,
+        value_name = "STATS",
+        default_value = "avg,min,med,max,p(90),p(95)",
+        value_parser = parse_trend_stats
+    )]
+    pub summary_trend_stats: TrendStatList,
     /// Hide the progress line.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -171,6 +183,14 @@ pub struct TargetCmd {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::duration::parse(s).map_err(|e| e.to_string())
+}
+
+/// The statistics of `--summary-trend-stats`.
+#[derive(Debug, Clone)]
+pub struct TrendStatList(pub Vec<TrendStat>);
+
+fn parse_trend_stats(s: &str) -> Result<TrendStatList, String> {
+    TrendStat::parse_list(s).map(TrendStatList)
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {

@@ -55,6 +55,7 @@ pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
         env_options,
         http: HttpConfig::new(),
         progress: !load.quiet,
+        trend_stats: load.summary_trend_stats.0.clone(),
     };
     let control = Control::default();
     let signals = tokio::spawn(watch_signals(control.clone()));

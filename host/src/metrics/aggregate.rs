@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use hdrhistogram::Histogram;
 
-use super::{MetricId, MetricKind, Registry, Sample};
+use super::{MetricId, MetricKind, Registry, Sample, TrendStat};
 
 /// Trend values are kept in thousandths of their unit (microseconds for
 /// times), so three significant digits hold for values down to 0.1 ms.
@@ -69,38 +69,47 @@ impl Trend {
         v.clamp(self.min, self.max)
     }
 
-    fn stats(&self) -> TrendStats {
+    fn stat(&self, stat: TrendStat) -> f64 {
         if self.count == 0 {
-            return TrendStats::default();
+            return 0.0;
         }
+        match stat {
+            TrendStat::Avg => self.sum / self.count as f64,
+            TrendStat::Min => self.min,
+            TrendStat::Max => self.max,
+            TrendStat::Med => self.percentile(50.0),
+            TrendStat::Count => self.count as f64,
+            TrendStat::Percentile(p) => self.percentile(p),
+        }
+    }
+
+    fn stats(&self, shown: &[TrendStat]) -> TrendStats {
         TrendStats {
             count: self.count,
-            avg: self.sum / self.count as f64,
-            min: self.min,
-            max: self.max,
-            med: self.percentile(50.0),
-            p90: self.percentile(90.0),
-            p95: self.percentile(95.0),
-            p99: self.percentile(99.0),
+            values: shown.iter().map(|&s| (s, self.stat(s))).collect(),
         }
     }
 }
 
-/// Summary statistics of a trend, in the trend's own unit.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// The statistics of a trend that a summary shows, in the trend's own
+/// unit, in the order they were asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrendStats {
     pub count: u64,
-    pub avg: f64,
-    pub min: f64,
-    pub med: f64,
-    pub max: f64,
-    pub p90: f64,
-    pub p95: f64,
-    pub p99: f64,
+    pub values: Vec<(TrendStat, f64)>,
+}
+
+impl TrendStats {
+    pub fn get(&self, stat: TrendStat) -> Option<f64> {
+        self.values
+            .iter()
+            .find(|(s, _)| *s == stat)
+            .map(|(_, v)| *v)
+    }
 }
 
 /// A metric's aggregate, as the summary shows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum MetricValue {
     Counter { count: f64 },
     Gauge { value: f64, min: f64, max: f64 },
@@ -197,8 +206,8 @@ impl Aggregates {
         }
     }
 
-    /// The value of a metric that has samples.
-    pub fn value(&self, metric: MetricId) -> Option<MetricValue> {
+    /// The value of a metric that has samples; a trend shows `stats`.
+    pub fn value(&self, metric: MetricId, stats: &[TrendStat]) -> Option<MetricValue> {
         Some(match self.metrics.get(metric.0 as usize)?.as_ref()? {
             Agg::Counter { sum } => MetricValue::Counter { count: *sum },
             Agg::Gauge { last, min, max } => MetricValue::Gauge {
@@ -210,16 +219,8 @@ impl Aggregates {
                 trues: *trues,
                 total: *total,
             },
-            Agg::Trend(t) => MetricValue::Trend(t.stats()),
+            Agg::Trend(t) => MetricValue::Trend(t.stats(stats)),
         })
-    }
-
-    /// A percentile of a trend, for `--summary-trend-stats`-style output.
-    pub fn percentile(&self, metric: MetricId, p: f64) -> Option<f64> {
-        match self.metrics.get(metric.0 as usize)?.as_ref()? {
-            Agg::Trend(t) => Some(t.percentile(p)),
-            _ => None,
-        }
     }
 
     pub fn checks(&self) -> &[CheckCounts] {
@@ -240,15 +241,27 @@ mod tests {
         for ms in 1..=1000 {
             aggs.add(&registry, id, f64::from(ms));
         }
-        let Some(MetricValue::Trend(stats)) = aggs.value(id) else {
+        let asked = [
+            TrendStat::Count,
+            TrendStat::Min,
+            TrendStat::Max,
+            TrendStat::Avg,
+            TrendStat::Med,
+            TrendStat::Percentile(95.0),
+            TrendStat::Percentile(99.9),
+        ];
+        let Some(MetricValue::Trend(stats)) = aggs.value(id, &asked) else {
             panic!("not a trend")
         };
         assert_eq!(stats.count, 1000);
-        assert_eq!(stats.min, 1.0);
-        assert_eq!(stats.max, 1000.0);
-        assert!((stats.avg - 500.5).abs() < 1e-9);
-        assert!((stats.med - 500.0).abs() <= 0.5, "{}", stats.med);
-        assert!((stats.p95 - 950.0).abs() <= 1.0, "{}", stats.p95);
+        let got: Vec<f64> = stats.values.iter().map(|(_, v)| *v).collect();
+        let expected = [1000.0, 1.0, 1000.0, 500.5, 500.0, 950.0, 999.0];
+        // Within one sample's rank of the exact answer.
+        for ((got, want), stat) in got.iter().zip(expected).zip(asked) {
+            assert!((got - want).abs() <= 1.0, "{stat}: {got} != {want}");
+        }
+        assert_eq!(stats.get(TrendStat::Min), Some(1.0));
+        assert_eq!(stats.get(TrendStat::Percentile(90.0)), None);
     }
 
     #[test]
@@ -293,15 +306,15 @@ mod tests {
         ];
         aggs.apply(&registry, &samples);
         assert_eq!(
-            aggs.value(Builtin::HttpReqs.id()),
+            aggs.value(Builtin::HttpReqs.id(), &[]),
             Some(MetricValue::Counter { count: 2.0 })
         );
         assert_eq!(
-            aggs.value(Builtin::HttpReqFailed.id()),
+            aggs.value(Builtin::HttpReqFailed.id(), &[]),
             Some(MetricValue::Rate { trues: 1, total: 2 })
         );
         assert_eq!(
-            aggs.value(Builtin::Vus.id()),
+            aggs.value(Builtin::Vus.id(), &[]),
             Some(MetricValue::Gauge {
                 value: 2.0,
                 min: 2.0,
@@ -309,6 +322,6 @@ mod tests {
             })
         );
         assert_eq!((aggs.checks()[0].passes, aggs.checks()[0].fails), (1, 1));
-        assert_eq!(aggs.value(Builtin::Iterations.id()), None);
+        assert_eq!(aggs.value(Builtin::Iterations.id(), &[]), None);
     }
 }

@@ -9,7 +9,9 @@
 mod aggregate;
 mod registry;
 mod sample;
+mod stat;
 
 pub use aggregate::{Aggregates, CheckCounts, MetricValue, TrendStats};
 pub use registry::{Builtin, Contains, DefineError, MetricDef, MetricId, MetricKind, Registry};
 pub use sample::{Sample, SampleBuffer};
+pub use stat::{DEFAULT_TREND_STATS, TrendStat};

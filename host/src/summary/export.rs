@@ -11,9 +11,9 @@ use crate::metrics::{CheckCounts, MetricValue};
 pub fn to_json(summary: &Summary) -> Value {
     let mut metrics = Map::new();
     for m in &summary.metrics {
-        let value = match m.value {
+        let value = match &m.value {
             MetricValue::Counter { count } => {
-                json!({"count": count, "rate": summary.per_second(count)})
+                json!({"count": count, "rate": summary.per_second(*count)})
             }
             MetricValue::Gauge { value, min, max } => {
                 json!({"value": value, "min": min, "max": max})
@@ -21,12 +21,14 @@ pub fn to_json(summary: &Summary) -> Value {
             MetricValue::Rate { trues, total } => json!({
                 "passes": trues,
                 "fails": total - trues,
-                "value": MetricValue::rate(trues, total),
+                "value": MetricValue::rate(*trues, *total),
             }),
-            MetricValue::Trend(t) => json!({
-                "avg": t.avg, "min": t.min, "med": t.med, "max": t.max,
-                "p(90)": t.p90, "p(95)": t.p95,
-            }),
+            MetricValue::Trend(t) => t
+                .values
+                .iter()
+                .map(|(stat, v)| (stat.to_string(), json!(v)))
+                .collect::<Map<_, _>>()
+                .into(),
         };
         metrics.insert(m.name.clone(), value);
     }

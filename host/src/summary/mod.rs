@@ -6,7 +6,9 @@ mod text;
 
 use std::time::Duration;
 
-use crate::metrics::{Aggregates, CheckCounts, Contains, MetricKind, MetricValue, Registry};
+use crate::metrics::{
+    Aggregates, CheckCounts, Contains, MetricKind, MetricValue, Registry, TrendStat,
+};
 
 pub use export::to_json;
 pub use text::render;
@@ -30,22 +32,32 @@ pub struct Summary {
     pub complete: u64,
     pub interrupted: u64,
     pub vus_max: u32,
+    /// What each trend shows (`--summary-trend-stats`).
+    pub trend_stats: Vec<TrendStat>,
+}
+
+/// How a run ended, for the summary's last line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ending {
+    /// Time from the first VU start to the end of the run.
+    pub elapsed: Duration,
+    pub complete: u64,
+    pub interrupted: u64,
+    pub vus_max: u32,
 }
 
 impl Summary {
     pub fn collect(
         registry: &Registry,
         aggregates: &Aggregates,
-        elapsed: Duration,
-        complete: u64,
-        interrupted: u64,
-        vus_max: u32,
+        ending: Ending,
+        trend_stats: &[TrendStat],
     ) -> Summary {
         let metrics = registry
             .all()
             .into_iter()
             .filter_map(|(id, def)| {
-                let value = aggregates.value(id)?;
+                let value = aggregates.value(id, trend_stats)?;
                 Some(MetricSummary {
                     name: def.name,
                     kind: def.kind,
@@ -55,12 +67,13 @@ impl Summary {
             })
             .collect();
         Summary {
-            elapsed,
+            elapsed: ending.elapsed,
             metrics,
             checks: aggregates.checks().to_vec(),
-            complete,
-            interrupted,
-            vus_max,
+            complete: ending.complete,
+            interrupted: ending.interrupted,
+            vus_max: ending.vus_max,
+            trend_stats: trend_stats.to_vec(),
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{MetricSummary, Summary};
 use crate::duration::format_ms;
-use crate::metrics::{CheckCounts, Contains, MetricValue};
+use crate::metrics::{CheckCounts, Contains, MetricValue, TrendStat};
 
 const HTTP: &[&str] = &[
     "http_req_blocked",
@@ -131,20 +131,20 @@ fn value_text(summary: &Summary, m: &MetricSummary) -> String {
             let pct = MetricValue::rate(trues, total) * 100.0;
             format!("{:<7} {trues} out of {total}", format!("{pct:.2}%"))
         }
-        MetricValue::Trend(t) => {
+        MetricValue::Trend(ref t) => {
             let f = |v: f64| match m.contains {
                 Contains::Time => format_ms(v),
                 _ => number(v),
             };
-            format!(
-                "avg={} min={} med={} max={} p(90)={} p(95)={}",
-                f(t.avg),
-                f(t.min),
-                f(t.med),
-                f(t.max),
-                f(t.p90),
-                f(t.p95)
-            )
+            let shown: Vec<String> = t
+                .values
+                .iter()
+                .map(|&(stat, v)| match stat {
+                    TrendStat::Count => format!("count={v}"),
+                    _ => format!("{stat}={}", f(v)),
+                })
+                .collect();
+            shown.join(" ")
         }
     }
 }
