@@ -1,8 +1,8 @@
 //! What the end-to-end tests share: the real `barrage` binary, the guest
 //! components built from this workspace, and a real server on loopback.
 //!
-//! The binary and the guests are built on first use with the same cargo
-//! and profile as the tests, so `cargo test` alone is enough.
+//! cargo builds the binary before the tests run; the guests are built on
+//! first use with the same cargo, so `cargo test` alone is enough.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -41,17 +41,20 @@ fn cargo(args: &[&str]) {
     assert!(status.success(), "`cargo {}` failed", args.join(" "));
 }
 
-/// The `barrage` binary, built once per test run.
+/// The `barrage` binary. The e2e tests are a test target of the `barrage`
+/// package, so cargo has built it, with the tests' own features, before
+/// they run.
 pub fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let (target, profile) = target_dir();
-        let mut args = vec!["build", "-p", "barrage", "--bin", "barrage"];
-        if profile == "release" {
-            args.push("--release");
-        }
-        cargo(&args);
-        target.join(profile).join("barrage")
+        let bin = target.join(profile).join("barrage");
+        assert!(
+            bin.exists(),
+            "`{}` is missing: run the tests with `cargo test`",
+            bin.display()
+        );
+        bin
     })
 }
 
