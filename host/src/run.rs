@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, EpochTicker, LoadError};
 use crate::error::{ExitCode, Failure};
-use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop};
+use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop, Timer};
 use crate::http::HttpConfig;
 use crate::imports;
 use crate::metrics::{Builtin, TrendStat};
@@ -183,7 +183,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let stop = Stop {
         now: control.interrupt.child_token(),
     };
-    executor::run(&plan, &pool, start, &progress, stop).await;
+    executor::run(&plan, &pool, start, &progress, stop, Timer::Precise).await;
     let elapsed = start.elapsed();
     reporter.abort();
     crate::progress::clear(args.progress);

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -19,13 +20,78 @@ use tokio_util::sync::CancellationToken;
 use super::closed::one_iteration;
 use super::pool::{Factory, Pool, Slot};
 use super::schedule::Schedule;
-use super::{Context, Progress, Runner, Scenario};
+use super::{Context, Progress, Runner, Scenario, Timer};
 
-pub(super) async fn run<F: Factory>(
+/// tokio's timer resolution: it wakes a sleep at the first millisecond
+/// tick at or after the deadline.
+const TICK: Duration = Duration::from_millis(1);
+
+/// Runs the scenario's schedule; with [`Timer::Precise`], on a thread of
+/// its own.
+pub(super) async fn dispatch<F: Factory>(
     ctx: &Context,
     pool: &Arc<Pool<F>>,
     hard_stop: &CancellationToken,
 ) {
+    if ctx.timer == Timer::Tokio {
+        return run(ctx, pool, hard_stop).await;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let (done, finished) = tokio::sync::oneshot::channel();
+    let (own_ctx, own_pool, own_stop) = (ctx.clone(), pool.clone(), hard_stop.clone());
+    let spawned = runtime.map_err(|e| e.to_string()).and_then(|runtime| {
+        std::thread::Builder::new()
+            .name(format!("arrivals {}", ctx.scenario.name))
+            .spawn(move || {
+                runtime.block_on(run(&own_ctx, &own_pool, &own_stop));
+                let _ = done.send(());
+            })
+            .map_err(|e| e.to_string())
+    });
+    match spawned {
+        Ok(_) => {
+            let _ = finished.await;
+        }
+        Err(e) => {
+            tracing::warn!(
+                "no thread of its own for scenario `{}` ({e}): its starts may be up to 1 ms late",
+                ctx.scenario.name
+            );
+            let tokio_only = Context {
+                timer: Timer::Tokio,
+                ..ctx.clone()
+            };
+            run(&tokio_only, pool, hard_stop).await;
+        }
+    }
+}
+
+/// Waits until `due`, or returns `false` at the hard stop.
+async fn wait_until(due: Instant, timer: Timer, hard_stop: &CancellationToken) -> bool {
+    // The coarse part on tokio's timer, which can be cancelled; with the
+    // precise timer it ends within a tick before `due`, and this thread,
+    // which runs nothing else, sleeps the rest.
+    let coarse = match timer {
+        Timer::Tokio => due,
+        Timer::Precise => due.checked_sub(TICK).unwrap_or(due),
+    };
+    tokio::select! {
+        biased;
+        () = hard_stop.cancelled() => return false,
+        () = tokio::time::sleep_until(coarse) => {}
+    }
+    if timer == Timer::Precise {
+        let left = due.saturating_duration_since(Instant::now());
+        if !left.is_zero() {
+            std::thread::sleep(left);
+        }
+    }
+    true
+}
+
+async fn run<F: Factory>(ctx: &Context, pool: &Arc<Pool<F>>, hard_stop: &CancellationToken) {
     let Some(schedule) = Schedule::for_executor(&ctx.scenario.executor) else {
         return;
     };
@@ -44,10 +110,8 @@ pub(super) async fn run<F: Factory>(
             continue;
         }
         let due = ctx.start + offset;
-        tokio::select! {
-            biased;
-            () = hard_stop.cancelled() => break,
-            () = tokio::time::sleep_until(due) => {}
+        if !wait_until(due, ctx.timer, hard_stop).await {
+            break;
         }
         while let Some(joined) = running.try_join_next() {
             if let Ok(Some(slot)) = joined {

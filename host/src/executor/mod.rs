@@ -83,6 +83,20 @@ pub struct Stop {
     pub now: CancellationToken,
 }
 
+/// How an arrival-rate scenario waits for the instant an iteration is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// tokio's timer alone. It has a resolution of one millisecond and
+    /// rounds every deadline up, so starts are up to 1 ms late; under a
+    /// paused clock (the tests), it is exact.
+    Tokio,
+    /// Each arrival-rate scenario dispatches from a thread of its own,
+    /// which finishes every wait with a precise sleep of the OS: starts
+    /// are late by the OS's timer slack (tens of microseconds), not by a
+    /// millisecond tick.
+    Precise,
+}
+
 /// Runs every scenario of `plan` from `start`, each with its own
 /// [`Progress`] (in the plan's order), on VUs from `pool`.
 pub async fn run<F: Factory>(
@@ -91,6 +105,7 @@ pub async fn run<F: Factory>(
     start: Instant,
     progress: &[Arc<Progress>],
     stop: Stop,
+    timer: Timer,
 ) {
     let mut scenarios = JoinSet::new();
     for (scenario, progress) in plan.scenarios.iter().zip(progress) {
@@ -99,6 +114,7 @@ pub async fn run<F: Factory>(
             start: start + scenario.start_time,
             progress: progress.clone(),
             segment: plan.segment.clone(),
+            timer,
         };
         scenarios.spawn(run_scenario(ctx, pool.clone(), stop.now.child_token()));
     }
@@ -106,12 +122,14 @@ pub async fn run<F: Factory>(
 }
 
 /// What one scenario's executor works with.
+#[derive(Clone)]
 struct Context {
     scenario: Arc<Scenario>,
     /// The scenario's own start.
     start: Instant,
     progress: Arc<Progress>,
     segment: Segment,
+    timer: Timer,
 }
 
 impl Context {
@@ -139,7 +157,7 @@ async fn run_scenario<F: Factory>(ctx: Context, pool: Arc<Pool<F>>, hard_stop: C
     tracing::debug!(scenario = %ctx.scenario.name, executor = ctx.scenario.executor.name(), "scenario started");
     match &ctx.scenario.executor {
         Executor::ConstantArrivalRate { .. } | Executor::RampingArrivalRate { .. } => {
-            arrival::run(&ctx, &pool, &hard_stop).await;
+            arrival::dispatch(&ctx, &pool, &hard_stop).await;
         }
         Executor::RampingVus { .. } => closed::ramping(&ctx, &pool, &hard_stop).await,
         _ => closed::run(&ctx, &pool, &hard_stop).await,

@@ -139,7 +139,7 @@ async fn run_plan(plan: Plan, fakes: Fakes, stop: Stop) -> (Outcome, Instant) {
     pool.fill(plan.initial_vus(), &stop.now).await.unwrap();
     let progress: Vec<_> = plan.scenarios.iter().map(|_| Arc::default()).collect();
     let start = Instant::now();
-    run(&plan, &pool, start, &progress, stop).await;
+    run(&plan, &pool, start, &progress, stop, Timer::Tokio).await;
     let took = start.elapsed();
     let alive = pool
         .drain()
@@ -312,7 +312,15 @@ async fn ramping_vus_follow_the_stages() {
         start,
         &[500, 1500, 2500, 3500, 5000, 6500, 7500, 8500, 9500],
     );
-    run(&plan, &pool, start, &progress, Stop::default()).await;
+    run(
+        &plan,
+        &pool,
+        start,
+        &progress,
+        Stop::default(),
+        Timer::Tokio,
+    )
+    .await;
     assert_eq!(start.elapsed(), Duration::from_secs(9));
     assert_eq!(seen.await.unwrap(), vec![0, 1, 2, 3, 4, 4, 3, 2, 0]);
 }
