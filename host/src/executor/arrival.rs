@@ -45,6 +45,9 @@ pub(super) async fn dispatch<F: Factory>(
         std::thread::Builder::new()
             .name(format!("arrivals {}", ctx.scenario.name))
             .spawn(move || {
+                // The kernel may delay this thread's wake-ups by its timer
+                // slack (50 µs by default); ask for the least.
+                let _ = rustix::thread::set_current_timer_slack(std::num::NonZeroU64::new(1));
                 runtime.block_on(run(&own_ctx, &own_pool, &own_stop));
                 let _ = done.send(());
             })
