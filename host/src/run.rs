@@ -258,28 +258,36 @@ async fn lifecycle_call<T>(
 ) -> Result<T, (ExitCode, String)> {
     // A first signal cuts setup short (nothing has run yet); teardown
     // still gets its chance until a second signal.
-    let (name, timeout_code, stop) = match phase {
-        Phase::Setup => ("setup()", ExitCode::SetupTimeout, control.interrupt.clone()),
+    let (name, option, timeout_code, stop) = match phase {
+        Phase::Setup => (
+            "setup()",
+            "setupTimeout",
+            ExitCode::SetupTimeout,
+            control.interrupt.clone(),
+        ),
         Phase::Teardown => (
             "teardown()",
+            "teardownTimeout",
             ExitCode::TeardownTimeout,
             control.abort.clone(),
         ),
     };
     tokio::select! {
         () = stop.cancelled() => {
-            Err((ExitCode::ExternalAbort, "stopped by a signal".into()))
+            Err((ExitCode::ExternalAbort, format!("{name} was stopped by a signal")))
         }
         r = tokio::time::timeout(timeout, call) => match r {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err((ExitCode::ScenarioError, e.to_string())),
+            Ok(Err(e)) => Err((ExitCode::ScenarioError, format!("{name} failed: {e}"))),
             Err(_) => Err((
                 timeout_code,
-                format!("did not finish within {}", crate::duration::format(timeout)),
+                format!(
+                    "{name} did not finish within {} (raise `{option}` if it needs longer)",
+                    crate::duration::format(timeout)
+                ),
             )),
         },
     }
-    .map_err(|(code, msg)| (code, format!("{name} failed: {msg}")))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -201,6 +201,60 @@ fn no_setup_and_no_teardown_skip_them() {
 }
 
 #[test]
+fn setup_and_teardown_are_cut_at_their_timeouts() {
+    let options = r#"OPTIONS={"setupTimeout": "1s", "teardownTimeout": "1s", "iterations": 3}"#;
+    let started = std::time::Instant::now();
+    let run = barrage(
+        &[
+            "run",
+            guest("misbehave").to_str().unwrap(),
+            "-e",
+            options,
+            "-e",
+            "SLEEP_IN=setup",
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 100, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("setup() did not finish within 1s"),
+        "{}",
+        run.stderr
+    );
+    // Nothing ran, so the summary has no iterations.
+    assert!(!run.stdout.contains("iterations....."), "{}", run.stdout);
+
+    let out = scratch("teardown-timeout.json");
+    let run = barrage(
+        &[
+            "run",
+            guest("misbehave").to_str().unwrap(),
+            "-e",
+            options,
+            "-e",
+            "SLEEP_IN=teardown",
+            "--summary-export",
+            out.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, 101, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("teardown() did not finish within 1s"),
+        "{}",
+        run.stderr
+    );
+    // The iterations before the teardown are kept.
+    assert_eq!(metric(&export(&out), "iterations", "count"), 3.0);
+    // Two 1 s timeouts, not two 30 s sleeps.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_bad_config_field_exits_104_with_its_path() {
     let config = scratch("bad.json");
     std::fs::write(

@@ -145,9 +145,11 @@ mod cost {
     use crate::http::HttpConfig;
     use crate::vu::{Shared, Vu};
 
-    /// What an instantiated and initialised `hello` VU costs before its
-    /// first request. Run with
-    /// `cargo test -p barrage --release vu_cost -- --ignored --nocapture`.
+    /// What a `hello` VU costs: instantiated, initialised, then after one
+    /// request. Run with
+    /// `cargo test -p barrage --release vu_cost -- --ignored --nocapture`,
+    /// with `BARRAGE_BENCH_URL=http://127.0.0.1:18080/` while nginx from
+    /// `bench/` runs, or without it for a refused request.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "a measurement, not a check"]
     async fn vu_cost() {
@@ -157,7 +159,16 @@ mod cost {
         let scenario = crate::engine::load_bytes(&engine, &linker, name, DEMO_WASM, None);
         let pre = scenario.expect("the demo loads").pre;
         let _ticker = crate::engine::EpochTicker::start(&engine).expect("ticker");
-        let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
+        // One request per VU to `BARRAGE_BENCH_URL` (nginx from `bench/`, in
+        // its own process, so that the server's side of each connection is
+        // not counted), or to a closed port where the request fails at once.
+        let url = std::env::var("BARRAGE_BENCH_URL");
+        let target = url.as_deref().unwrap_or("http://127.0.0.1:9/");
+        let env = [("TARGET", target), ("SLEEP", "0")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let shared = Arc::new(Shared::new(env, HttpConfig::new()));
         const N: u64 = 2000;
         let before = crate::measure::rss_kib();
         let mut vus = Vec::new();
@@ -173,10 +184,17 @@ mod cost {
             vu.init("").await.expect("init");
         }
         let initialised = crate::measure::rss_kib();
+        for vu in &mut vus {
+            let _ = vu.iteration("default").await;
+        }
+        let requested = crate::measure::rss_kib();
         println!(
-            "{} KiB per VU instantiated, {} KiB more after init",
+            "{} KiB per VU instantiated, {} KiB more after init, {} KiB more after one \
+             request ({})",
             (instantiated - before) / N,
-            (initialised - instantiated) / N
+            (initialised - instantiated) / N,
+            (requested - initialised) / N,
+            if url.is_ok() { "kept alive" } else { "refused" },
         );
     }
 }

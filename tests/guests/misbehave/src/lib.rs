@@ -14,6 +14,7 @@
 //! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
 //! | `TRAP_IN=PHASE` | `setup`, `init` or `teardown` panics with "planned trap in PHASE" |
 //! | `ERR_IN=PHASE` | `setup`, `init` or `teardown` returns `Err("planned failure in PHASE")` |
+//! | `SLEEP_IN=PHASE` | `setup`, `init` or `teardown` first sleeps 30 s (the host's `sleep`) |
 //! | `SPIN=1` | the iteration loops forever without calling the host |
 //! | `HOG=1` | the iteration allocates 1 MiB chunks, touching each page, without bound |
 //! | `OPTIONS=JSON` | the `options` export returns this text verbatim, valid JSON or not |
@@ -60,8 +61,11 @@ impl Phase {
     }
 }
 
-/// Traps or fails in `phase` if `TRAP_IN` or `ERR_IN` names it.
+/// Sleeps, traps or fails in `phase` if `SLEEP_IN`, `TRAP_IN` or `ERR_IN` names it.
 fn misbehave_in(phase: Phase) -> Result<()> {
+    if env("SLEEP_IN").as_deref() == Some(phase.name()) {
+        sleep(30.0);
+    }
     if env("TRAP_IN").as_deref() == Some(phase.name()) {
         panic!("planned trap in {}", phase.name());
     }
