@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Version};
 
+use reqwest::Url;
+
 use super::error::{classify, code};
+use super::plain::{Exchange, MAX_REDIRECTS, Plain, redirect_target};
 use super::timing::{PhaseClock, TimedConnectLayer, TimedResolver, TimedSessions, Timings};
 
 /// Settings shared by every VU's client.
@@ -82,10 +85,12 @@ pub struct Outcome {
     pub timings: Timings,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// The redirects that led here, each a request of its own, in order.
+    pub redirects: Vec<Outcome>,
 }
 
 impl Outcome {
-    fn failed(url: String, error_code: u32, error: String) -> Self {
+    pub(super) fn failed(url: String, error_code: u32, error: String) -> Self {
         Outcome {
             url,
             error,
@@ -100,30 +105,108 @@ impl Outcome {
     }
 }
 
-/// One VU's client: its own connection pool and cookie jar.
+/// One VU's client: its own connections and cookie jar.
 #[derive(Debug, Clone)]
 pub struct VuClient {
+    /// HTTPS and HTTP/2.
     client: reqwest::Client,
+    /// Plain HTTP/1.1, and the cookie jar both share.
+    plain: Arc<Plain>,
 }
 
 impl VuClient {
     pub fn new(config: &HttpConfig) -> Result<Self, reqwest::Error> {
+        let plain = Plain::default();
         let mut tls = config.tls.clone();
         tls.resumption = rustls::client::Resumption::store(Arc::new(TimedSessions::new()));
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .dns_resolver(TimedResolver)
             .connector_layer(TimedConnectLayer)
-            .cookie_store(true)
+            .cookie_provider(plain.jar.clone())
             .no_proxy()
             .user_agent(config.user_agent.clone())
             .build()?;
-        Ok(VuClient { client })
+        Ok(VuClient {
+            client,
+            plain: Arc::new(plain),
+        })
     }
 
     /// Sends a request and reads its whole response. Never fails: a
     /// transport error is an [`Outcome`] with status 0 and an error.
-    pub async fn send(&self, config: &HttpConfig, req: Prepared) -> Outcome {
+    pub async fn send(&self, config: &HttpConfig, mut req: Prepared) -> Outcome {
+        if req.parsed.is_none() {
+            req.parsed = Url::parse(&req.url).ok();
+        }
+        match req.parsed.take() {
+            Some(url) if url.scheme() == "http" => self.send_plain(config, req, url).await,
+            parsed => {
+                req.parsed = parsed;
+                self.send_reqwest(config, req).await
+            }
+        }
+    }
+
+    /// Plain HTTP/1.1, following redirects as k6 does: each hop is a
+    /// request of its own. A redirect to HTTPS continues on reqwest.
+    async fn send_plain(&self, config: &HttpConfig, req: Prepared, mut url: Url) -> Outcome {
+        let timeout = req.timeout.unwrap_or(config.timeout);
+        let keep = if req.discard_body { 0 } else { config.max_body };
+        let mut method = req.method;
+        let mut body = req.body;
+        let mut hops = Vec::new();
+        loop {
+            let exchange = Exchange {
+                method: &method,
+                url: &url,
+                headers: &req.headers,
+                body: body.as_deref(),
+                user_agent: &config.user_agent,
+                keep,
+            };
+            let mut out = match tokio::time::timeout(timeout, self.plain.exchange(&exchange)).await
+            {
+                Ok(out) => out,
+                Err(_) => Outcome::failed(
+                    url.to_string(),
+                    code::TIMEOUT,
+                    format!("request timeout after {}", crate::duration::format(timeout)),
+                ),
+            };
+            let next = match redirect_target(&url, &out) {
+                Some(next) if hops.len() < MAX_REDIRECTS => next,
+                _ => {
+                    out.redirects = hops;
+                    return out;
+                }
+            };
+            // As browsers do: 303, and 301/302 after a POST, become a GET.
+            if out.status == 303 || (matches!(out.status, 301 | 302) && method == "POST") {
+                method = "GET".into();
+                body = None;
+            }
+            hops.push(out);
+            url = next;
+            if url.scheme() != "http" {
+                let next = Prepared {
+                    method,
+                    url: url.to_string(),
+                    parsed: Some(url),
+                    headers: req.headers,
+                    body,
+                    timeout: req.timeout,
+                    discard_body: req.discard_body,
+                };
+                let mut out = self.send_reqwest(config, next).await;
+                out.redirects = hops;
+                return out;
+            }
+        }
+    }
+
+    /// HTTPS and HTTP/2 through reqwest, which follows redirects itself.
+    async fn send_reqwest(&self, config: &HttpConfig, req: Prepared) -> Outcome {
         let method = match Method::from_bytes(req.method.as_bytes()) {
             Ok(m) => m,
             Err(_) => {

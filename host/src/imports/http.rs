@@ -75,6 +75,9 @@ fn prepare(req: Request) -> Prepared {
 
 /// The samples of one request, as k6 records them.
 fn record(samples: &mut SampleBuffer, out: &Outcome) {
+    for hop in &out.redirects {
+        record(samples, hop);
+    }
     let t = &out.timings;
     samples.add(Builtin::HttpReqs, 1.0);
     samples.add(Builtin::HttpReqDuration, t.duration);
