@@ -185,15 +185,24 @@ mod cost {
         }
         let initialised = crate::measure::rss_kib();
         for vu in &mut vus {
+            let _ = vu.state().client().expect("client");
+        }
+        let with_client = crate::measure::rss_kib();
+        for vu in &mut vus {
             let _ = vu.iteration("default").await;
         }
         let requested = crate::measure::rss_kib();
         println!(
-            "{} KiB per VU instantiated, {} KiB more after init, {} KiB more after one \
-             request ({})",
+            "fiber stacks: {} KiB resident per VU",
+            crate::engine::stack::measure::resident_kib() / N
+        );
+        println!(
+            "{} KiB per VU instantiated, {} KiB more after init, {} KiB more for its HTTP \
+             client, {} KiB more after one request ({})",
             (instantiated - before) / N,
             (initialised - instantiated) / N,
-            (requested - initialised) / N,
+            (with_client - initialised) / N,
+            (requested - with_client) / N,
             if url.is_ok() { "kept alive" } else { "refused" },
         );
     }

@@ -5,7 +5,7 @@
 
 pub mod cache;
 mod load;
-mod stack;
+pub(crate) mod stack;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -37,6 +37,11 @@ unsafe impl StackCreator for MappedStacks {
             )
         }
         .map_err(|e| wasmtime::format_err!("cannot map a {size}-byte VU stack: {e}"))?;
+        #[cfg(test)]
+        measure::STACKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((base as usize, size));
         Ok(Box::new(MappedStack {
             base: base.cast(),
             size,
@@ -73,8 +78,42 @@ unsafe impl StackMemory for MappedStack {
 
 impl Drop for MappedStack {
     fn drop(&mut self) {
+        #[cfg(test)]
+        measure::STACKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&(base, _)| base != self.base as usize);
         // SAFETY: the mapping was made by `new_stack` with this size and is
         // no longer in use once Wasmtime drops the stack.
         let _ = unsafe { munmap(self.base.cast(), self.size) };
+    }
+}
+
+/// How much of the live stacks is resident, for the measurements.
+#[cfg(test)]
+pub mod measure {
+    use std::io::{Read, Seek, SeekFrom};
+    use std::sync::Mutex;
+
+    pub(super) static STACKS: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+
+    /// KiB of the live stacks' pages that are resident, from
+    /// `/proc/self/pagemap` (bit 63 of each page's entry).
+    pub fn resident_kib() -> u64 {
+        let Ok(mut map) = std::fs::File::open("/proc/self/pagemap") else {
+            return 0;
+        };
+        let stacks = STACKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut pages = 0;
+        for (base, size) in stacks {
+            let mut entries = vec![0u8; size / 4096 * 8];
+            if map.seek(SeekFrom::Start((base / 4096 * 8) as u64)).is_err()
+                || map.read_exact(&mut entries).is_err()
+            {
+                continue;
+            }
+            pages += entries.chunks_exact(8).filter(|e| e[7] & 0x80 != 0).count() as u64;
+        }
+        pages * 4
     }
 }

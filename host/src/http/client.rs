@@ -143,7 +143,9 @@ impl VuClient {
             Some(url) if url.scheme() == "http" => self.send_plain(config, req, url).await,
             parsed => {
                 req.parsed = parsed;
-                self.send_reqwest(config, req).await
+                // Boxed: reqwest's future is large, and a future is built
+                // on the stack of whoever creates it, the VU's fiber.
+                Box::pin(self.send_reqwest(config, req)).await
             }
         }
     }
@@ -198,7 +200,7 @@ impl VuClient {
                     timeout: req.timeout,
                     discard_body: req.discard_body,
                 };
-                let mut out = self.send_reqwest(config, next).await;
+                let mut out = Box::pin(self.send_reqwest(config, next)).await;
                 out.redirects = hops;
                 return out;
             }
@@ -414,6 +416,18 @@ mod tests {
             total / 5,
             used / total as f64 * 1000.0
         );
+    }
+
+    /// A request's future is made on the stack of its caller, a VU's
+    /// fiber, and every page of that stack a VU ever touches stays with
+    /// it: the future must stay small, with anything large boxed.
+    #[test]
+    fn a_request_future_is_small() {
+        let config = HttpConfig::new();
+        let client = VuClient::new(&config).expect("client");
+        let send = client.send(&config, Prepared::default());
+        let size = std::mem::size_of_val(&send);
+        assert!(size <= 4096, "a request's future takes {size} bytes");
     }
 
     /// What one VU's client costs before it connects anywhere. Run with

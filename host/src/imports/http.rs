@@ -47,7 +47,10 @@ impl Host for VuState {
 /// while the request is in flight.
 async fn spawn_send(shared: &Arc<Shared>, client: VuClient, req: Prepared) -> Outcome {
     let shared = shared.clone();
-    let task = tokio::spawn(async move { client.send(&shared.http, req).await });
+    // Boxed, so that only a pointer is moved through tokio's spawn.
+    let task = tokio::spawn(Box::pin(
+        async move { client.send(&shared.http, req).await },
+    ));
     match task.await {
         Ok(out) => out,
         // Only a panic in the HTTP stack gets here; the URL went with it.
