@@ -170,6 +170,23 @@ mod cost {
             .collect();
         let shared = Arc::new(Shared::new(env, HttpConfig::new()));
         const N: u64 = 2000;
+        if std::env::var_os("BARRAGE_BENCH_STATES").is_some() {
+            let before = crate::measure::rss_kib();
+            let states: Vec<_> = (0..N as u32)
+                .map(|id| crate::vu::VuState::new(shared.clone(), id))
+                .collect();
+            let mid = crate::measure::rss_kib();
+            let stores: Vec<_> = states
+                .into_iter()
+                .map(|s| wasmtime::Store::new(pre.engine(), s))
+                .collect();
+            println!(
+                "{} KiB per VuState, {} KiB per Store",
+                (mid - before) / N,
+                (crate::measure::rss_kib() - mid) / N
+            );
+            drop(stores);
+        }
         let before = crate::measure::rss_kib();
         let mut vus = Vec::new();
         for id in 1..=N as u32 {
@@ -185,7 +202,7 @@ mod cost {
         }
         let initialised = crate::measure::rss_kib();
         for vu in &mut vus {
-            let _ = vu.state().client().expect("client");
+            let _ = vu.state().client();
         }
         let with_client = crate::measure::rss_kib();
         for vu in &mut vus {

@@ -1,6 +1,6 @@
 //! A VU's HTTP client and the measured exchange of one request.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, Version};
@@ -106,31 +106,35 @@ impl Outcome {
 }
 
 /// One VU's client: its own connections and cookie jar.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct VuClient {
-    /// HTTPS and HTTP/2.
-    client: reqwest::Client,
-    /// Plain HTTP/1.1, and the cookie jar both share.
+    /// Plain HTTP/1.1, and the cookie jar both paths share.
     plain: Arc<Plain>,
+    /// HTTPS and HTTP/2, made on the VU's first such request: a VU that
+    /// only speaks plain HTTP never pays for it.
+    reqwest: Arc<OnceLock<Result<reqwest::Client, String>>>,
 }
 
 impl VuClient {
-    pub fn new(config: &HttpConfig) -> Result<Self, reqwest::Error> {
-        let plain = Plain::default();
-        let mut tls = config.tls.clone();
-        tls.resumption = rustls::client::Resumption::store(Arc::new(TimedSessions::new()));
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .dns_resolver(TimedResolver)
-            .connector_layer(TimedConnectLayer)
-            .cookie_provider(plain.jar.clone())
-            .no_proxy()
-            .user_agent(config.user_agent.clone())
-            .build()?;
-        Ok(VuClient {
-            client,
-            plain: Arc::new(plain),
-        })
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn reqwest(&self, config: &HttpConfig) -> Result<&reqwest::Client, String> {
+        let made = self.reqwest.get_or_init(|| {
+            let mut tls = config.tls.clone();
+            tls.resumption = rustls::client::Resumption::store(Arc::new(TimedSessions::new()));
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .dns_resolver(TimedResolver)
+                .connector_layer(TimedConnectLayer)
+                .cookie_provider(self.plain.jar.clone())
+                .no_proxy()
+                .user_agent(config.user_agent.clone())
+                .build()
+                .map_err(|e| format!("cannot start the HTTPS client: {e}"))
+        });
+        made.as_ref().map_err(Clone::clone)
     }
 
     /// Sends a request and reads its whole response. Never fails: a
@@ -216,9 +220,13 @@ impl VuClient {
                 return Outcome::failed(req.url, code::GENERIC, msg);
             }
         };
+        let client = match self.reqwest(config) {
+            Ok(c) => c,
+            Err(msg) => return Outcome::failed(req.url, code::GENERIC, msg),
+        };
         let builder = match req.parsed {
-            Some(url) => self.client.request(method, url),
-            None => self.client.request(method, req.url.as_str()),
+            Some(url) => client.request(method, url),
+            None => client.request(method, req.url.as_str()),
         };
         let mut builder = builder.timeout(req.timeout.unwrap_or(config.timeout));
         for (name, value) in &req.headers {
@@ -238,64 +246,64 @@ impl VuClient {
         let keep = if req.discard_body { 0 } else { config.max_body };
         let clock = Arc::new(PhaseClock::default());
         let start = Instant::now();
-        let (mut out, head) = clock.scope(self.exchange(request, &req.url, keep)).await;
+        let (mut out, head) = clock.scope(exchange(client, request, &req.url, keep)).await;
         let end = Instant::now();
         out.bytes_sent = bytes_sent;
         out.timings = Timings::split(start, clock.phases(), head.unwrap_or(end), end);
         out
     }
+}
 
-    /// The outcome and the instant its head arrived, if it did.
-    async fn exchange(
-        &self,
-        request: reqwest::Request,
-        url: &str,
-        keep: usize,
-    ) -> (Outcome, Option<Instant>) {
-        let mut response = match self.client.execute(request).await {
-            Ok(r) => r,
+/// The outcome and the instant its head arrived, if it did.
+async fn exchange(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    url: &str,
+    keep: usize,
+) -> (Outcome, Option<Instant>) {
+    let mut response = match client.execute(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, msg) = classify(&e);
+            return (Outcome::failed(url.to_owned(), code, msg), None);
+        }
+    };
+    let head = Instant::now();
+    let status = response.status().as_u16();
+    let mut out = Outcome {
+        status,
+        url: response.url().to_string(),
+        proto: proto(response.version()),
+        headers: response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into(),
+                )
+            })
+            .collect(),
+        error_code: code::for_status(status),
+        ..Default::default()
+    };
+    out.bytes_received = head_size(&out);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                out.bytes_received += chunk.len() as u64;
+                let room = keep.saturating_sub(out.body.len());
+                out.body.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            }
+            Ok(None) => break,
             Err(e) => {
                 let (code, msg) = classify(&e);
-                return (Outcome::failed(url.to_owned(), code, msg), None);
-            }
-        };
-        let head = Instant::now();
-        let status = response.status().as_u16();
-        let mut out = Outcome {
-            status,
-            url: response.url().to_string(),
-            proto: proto(response.version()),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into(),
-                    )
-                })
-                .collect(),
-            error_code: code::for_status(status),
-            ..Default::default()
-        };
-        out.bytes_received = head_size(&out);
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    out.bytes_received += chunk.len() as u64;
-                    let room = keep.saturating_sub(out.body.len());
-                    out.body.extend_from_slice(&chunk[..room.min(chunk.len())]);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let (code, msg) = classify(&e);
-                    (out.error_code, out.error) = (code, msg);
-                    break;
-                }
+                (out.error_code, out.error) = (code, msg);
+                break;
             }
         }
-        (out, Some(head))
     }
+    (out, Some(head))
 }
 
 fn proto(v: Version) -> &'static str {
@@ -391,7 +399,7 @@ mod tests {
             .map(|_| {
                 let (config, url) = (config.clone(), url.clone());
                 tokio::spawn(async move {
-                    let client = VuClient::new(&config).expect("client");
+                    let client = VuClient::new();
                     let mut n = 0u64;
                     while Instant::now() < deadline {
                         let req = Prepared {
@@ -424,10 +432,36 @@ mod tests {
     #[test]
     fn a_request_future_is_small() {
         let config = HttpConfig::new();
-        let client = VuClient::new(&config).expect("client");
+        let client = VuClient::new();
         let send = client.send(&config, Prepared::default());
         let size = std::mem::size_of_val(&send);
         assert!(size <= 4096, "a request's future takes {size} bytes");
+    }
+
+    /// HTTPS goes through reqwest, whose client is made on first use.
+    #[tokio::test]
+    async fn https_requests_go_through_reqwest() {
+        let config = HttpConfig::new();
+        let client = VuClient::new();
+        assert!(client.reqwest.get().is_none());
+        let req = Prepared {
+            method: "GET".into(),
+            url: "https://127.0.0.1:9/".into(),
+            ..Default::default()
+        };
+        let out = client.send(&config, req).await;
+        assert_eq!((out.status, out.error_code), (0, code::REFUSED), "{}", out.error);
+        assert!(client.reqwest.get().is_some_and(Result::is_ok));
+        // Plain HTTP does not.
+        let plain = VuClient::new();
+        let req = Prepared {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9/".into(),
+            ..Default::default()
+        };
+        let out = plain.send(&config, req).await;
+        assert_eq!((out.status, out.error_code), (0, code::REFUSED), "{}", out.error);
+        assert!(plain.reqwest.get().is_none());
     }
 
     /// What one VU's client costs before it connects anywhere. Run with
@@ -437,9 +471,7 @@ mod tests {
     fn client_cost() {
         let config = HttpConfig::new();
         let before = crate::measure::rss_kib();
-        let clients: Vec<_> = (0..5000)
-            .map(|_| VuClient::new(&config).expect("client"))
-            .collect();
+        let clients: Vec<_> = (0..5000).map(|_| VuClient::new()).collect();
         let after = crate::measure::rss_kib();
         println!("{} KiB per client", (after - before) / clients.len() as u64);
     }

@@ -11,10 +11,7 @@ use crate::vu::{Shared, VuState};
 
 impl Host for VuState {
     async fn send(&mut self, req: Request) -> Response {
-        let client = match self.client() {
-            Ok(c) => c,
-            Err(e) => return failed(req.url, e),
-        };
+        let client = self.client();
         let mut prepared = prepare(req);
         prepared.parsed = self.parse_url(&prepared.url);
         let out = spawn_send(&self.shared, client, prepared).await;
@@ -24,10 +21,7 @@ impl Host for VuState {
     }
 
     async fn batch(&mut self, reqs: Vec<Request>) -> Vec<Response> {
-        let client: VuClient = match self.client() {
-            Ok(c) => c,
-            Err(e) => return reqs.into_iter().map(|r| failed(r.url, e.clone())).collect(),
-        };
+        let client: VuClient = self.client();
         let sends = reqs
             .into_iter()
             .map(|r| spawn_send(&self.shared, client.clone(), prepare(r)));
@@ -119,13 +113,4 @@ fn response(out: Outcome) -> Response {
             duration: t.duration,
         },
     }
-}
-
-fn failed(url: String, error: String) -> Response {
-    response(Outcome {
-        url,
-        error,
-        error_code: crate::http::code::GENERIC,
-        ..Default::default()
-    })
 }

@@ -87,14 +87,8 @@ impl VuState {
     }
 
     /// The VU's client, made on its first request.
-    pub fn client(&mut self) -> Result<VuClient, String> {
-        if let Some(c) = &self.client {
-            return Ok(c.clone());
-        }
-        let c = VuClient::new(&self.shared.http)
-            .map_err(|e| format!("cannot start HTTP client: {e}"))?;
-        self.client = Some(c.clone());
-        Ok(c)
+    pub fn client(&mut self) -> VuClient {
+        self.client.get_or_insert_with(VuClient::new).clone()
     }
 
     /// `url` parsed, from the VU's one-entry cache when it was the last
