@@ -464,7 +464,8 @@ mod tests {
         assert!(plain.reqwest.get().is_none());
     }
 
-    /// What one VU's client costs before it connects anywhere. Run with
+    /// What one VU's client costs before it connects anywhere, and once
+    /// its reqwest client for HTTPS is made. Run with
     /// `cargo test -p barrage --release client_cost -- --ignored --nocapture`.
     #[test]
     #[ignore = "a measurement, not a check"]
@@ -472,7 +473,16 @@ mod tests {
         let config = HttpConfig::new();
         let before = crate::measure::rss_kib();
         let clients: Vec<_> = (0..5000).map(|_| VuClient::new()).collect();
+        let plain = crate::measure::rss_kib();
+        for c in &clients {
+            c.reqwest(&config).expect("reqwest client");
+        }
         let after = crate::measure::rss_kib();
-        println!("{} KiB per client", (after - before) / clients.len() as u64);
+        let n = clients.len() as u64;
+        println!(
+            "{} KiB per client, {} KiB more with reqwest's",
+            (plain - before) / n,
+            (after - plain) / n
+        );
     }
 }
