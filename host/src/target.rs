@@ -12,6 +12,9 @@
 //! - `GET /items`, `POST /items` (bearer token required): a JSON list, and
 //!   201 with the created item.
 //! - `GET /count/{name}`: 200, and counts the requests for each `name`.
+//! - `GET /redirect/{n}`: a 302 to `/redirect/{n-1}`; at 0, 200.
+//! - `GET /cookie/set`: a 302 to `/cookie/check` that sets a cookie;
+//!   `GET /cookie/check`: 200 if the request shows it, else 401.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -153,6 +156,32 @@ async fn handle(req: Request<Incoming>, counts: Arc<Counts>) -> Result<Reply, In
             text(StatusCode::OK, "counted\n")
         }
         (method, ["items"]) => items(method, &parts.headers, &body, &counts),
+        (&Method::GET, ["redirect", n]) => match n.parse::<u32>() {
+            Ok(0) => text(StatusCode::OK, "arrived\n"),
+            Ok(n) => redirect(&format!("/redirect/{}", n - 1)),
+            Err(_) => text(StatusCode::BAD_REQUEST, "bad count\n"),
+        },
+        // Sets a cookie and sends the client where it must show it.
+        (&Method::GET, ["cookie", "set"]) => {
+            let mut r = redirect("/cookie/check");
+            r.headers_mut().insert(
+                http::header::SET_COOKIE,
+                http::HeaderValue::from_static("session=s3cret; Path=/"),
+            );
+            r
+        }
+        (&Method::GET, ["cookie", "check"]) => {
+            let shown = parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.contains("session=s3cret")));
+            if shown {
+                text(StatusCode::OK, "welcome back\n")
+            } else {
+                text(StatusCode::UNAUTHORIZED, "no session cookie\n")
+            }
+        }
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     Ok(reply)
@@ -215,6 +244,15 @@ fn items(method: &Method, headers: &http::HeaderMap, body: &[u8], counts: &Count
         }
         _ => text(StatusCode::METHOD_NOT_ALLOWED, ""),
     }
+}
+
+/// A 302 to `location`, relative to this server.
+fn redirect(location: &str) -> Reply {
+    let mut r = text(StatusCode::FOUND, "");
+    if let Ok(v) = http::HeaderValue::from_str(location) {
+        r.headers_mut().insert(http::header::LOCATION, v);
+    }
+    r
 }
 
 fn text(status: StatusCode, body: &'static str) -> Reply {

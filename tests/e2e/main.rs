@@ -11,3 +11,4 @@ mod cli;
 mod counts;
 mod executors;
 mod guest_failures;
+mod plain_http;

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use barrage::target::Target;
@@ -213,6 +214,26 @@ pub fn metric(export: &serde_json::Value, name: &str, field: &str) -> f64 {
 /// A TCP server on 127.0.0.1 that answers every connection with `reply`
 /// (raw bytes, not necessarily HTTP) and then closes it. Serves at most
 /// `connections` connections, then stops.
+/// Like [`raw_server`], and counts the bytes it read from all
+/// connections (each request arrives in one read: they are small).
+pub fn counting_raw_server(reply: &'static [u8], connections: usize) -> (String, Arc<AtomicU64>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let read = Arc::new(AtomicU64::new(0));
+    let counter = read.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            counter.fetch_add(n as u64, Ordering::SeqCst);
+            let _ = stream.write_all(reply);
+        }
+    });
+    (format!("http://{addr}/"), read)
+}
+
 pub fn raw_server(reply: &'static [u8], connections: usize) -> String {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -450,7 +450,12 @@ mod tests {
             ..Default::default()
         };
         let out = client.send(&config, req).await;
-        assert_eq!((out.status, out.error_code), (0, code::REFUSED), "{}", out.error);
+        assert_eq!(
+            (out.status, out.error_code),
+            (0, code::REFUSED),
+            "{}",
+            out.error
+        );
         assert!(client.reqwest.get().is_some_and(Result::is_ok));
         // Plain HTTP does not.
         let plain = VuClient::new();
@@ -460,7 +465,12 @@ mod tests {
             ..Default::default()
         };
         let out = plain.send(&config, req).await;
-        assert_eq!((out.status, out.error_code), (0, code::REFUSED), "{}", out.error);
+        assert_eq!(
+            (out.status, out.error_code),
+            (0, code::REFUSED),
+            "{}",
+            out.error
+        );
         assert!(plain.reqwest.get().is_none());
     }
 
