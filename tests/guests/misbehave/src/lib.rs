@@ -131,7 +131,7 @@ impl Scenario for Misbehave {
             "visit" => {
                 let base = env("VISIT_BASE").ok_or("`visit` needs VISIT_BASE")?;
                 let who = env("WHO").unwrap_or_else(|| "nobody".into());
-                let res = http::get(&format!("{base}count/{}-{who}", vu().scenario)).send();
+                let res = http::get(format!("{base}count/{}-{who}", vu().scenario)).send();
                 check!(res, "visit counted" => |r| r.status == 200);
                 Ok(())
             }
