@@ -24,6 +24,7 @@ pub mod progress;
 pub mod run;
 pub mod summary;
 pub mod target;
+pub mod thresholds;
 pub mod vu;
 pub mod workers;
 

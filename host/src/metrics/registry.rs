@@ -219,6 +219,12 @@ impl Registry {
         Ok(id)
     }
 
+    /// The metric of this name, if it is defined.
+    pub fn id(&self, name: &str) -> Option<MetricId> {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        inner.by_name.get(name).copied()
+    }
+
     pub fn def(&self, id: MetricId) -> MetricDef {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
         inner.defs[id.0 as usize].clone()
