@@ -21,6 +21,7 @@ use crate::imports;
 use crate::metrics::{Builtin, TrendStat};
 use crate::options::{self, Layer, Resolved};
 use crate::summary::{Ending, Summary};
+use crate::thresholds::{self, Threshold};
 use crate::vu::{GuestError, Shared, Vu, VuState};
 use crate::workers::Workers;
 
@@ -155,6 +156,22 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         return Ok(empty_report(&shared, &args, plan, exit, Some(error)));
     }
     tracing::debug!(vus = pool.made(), took = ?started.elapsed(), "VUs initialised");
+    // Custom metrics exist once the VUs have run `init`.
+    if let Some(error) = resolved
+        .thresholds
+        .iter()
+        .find_map(|t| t.check(&shared.registry).err())
+    {
+        let _ = teardown(&mut lifecycle).await;
+        let error = format!("invalid options: {error}");
+        return Ok(empty_report(
+            &shared,
+            &args,
+            plan,
+            ExitCode::InvalidConfig,
+            Some(error),
+        ));
+    }
     {
         let mut aggregates = shared.aggregates();
         aggregates.add(
@@ -180,12 +197,19 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         args.progress,
     ));
     let start = Instant::now();
-    let stop = Stop {
-        now: control.interrupt.child_token(),
-    };
+    let halt = control.interrupt.child_token();
+    let stop = Stop { now: halt.clone() };
+    let watcher = tokio::spawn(watch_thresholds(
+        shared.clone(),
+        resolved.thresholds.clone(),
+        start,
+        halt,
+    ));
     executor::run(&plan, &pool, start, &progress, stop, Timer::Precise).await;
     let elapsed = start.elapsed();
     reporter.abort();
+    watcher.abort();
+    let aborted_by = watcher.await.ok().flatten();
     crate::progress::clear(args.progress);
 
     let mut exit = ExitCode::Ok;
@@ -193,6 +217,10 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     if control.interrupt.is_cancelled() {
         exit = ExitCode::ExternalAbort;
         error = Some("the test was stopped by a signal".to_owned());
+    }
+    if let Some(reason) = aborted_by {
+        exit = ExitCode::ThresholdsFailed;
+        error = Some(reason);
     }
     if let Err((code, message)) = teardown(&mut lifecycle).await {
         if exit == ExitCode::Ok {
@@ -225,12 +253,21 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         interrupted: sum(|p| &p.interrupted),
         vus_max: pool.made(),
     };
-    let summary = Summary::collect(
+    let mut summary = Summary::collect(
         &shared.registry,
         &shared.aggregates(),
         ending,
         &args.trend_stats,
     );
+    summary.thresholds = thresholds::judge(
+        &resolved.thresholds,
+        &shared.registry,
+        &shared.aggregates(),
+        elapsed,
+    );
+    if summary.thresholds.iter().any(|v| !v.passed) && exit == ExitCode::Ok {
+        exit = ExitCode::ThresholdsFailed;
+    }
     Ok(Report {
         summary,
         plan,
@@ -247,6 +284,40 @@ fn resolve(exported: &str, args: &RunArgs) -> Result<Resolved, Failure> {
         .overlay(&args.env_options)
         .overlay(&args.flags);
     options::resolve(&layer).map_err(|e| Failure::config(format!("invalid options: {e}")))
+}
+
+/// Judges the thresholds that may abort the test every
+/// [`thresholds::EVALUATION_INTERVAL`]; when one fails past its delay,
+/// stops the test and returns why.
+async fn watch_thresholds(
+    shared: Arc<Shared>,
+    thresholds: Vec<Threshold>,
+    start: Instant,
+    halt: CancellationToken,
+) -> Option<String> {
+    let watched: Vec<Threshold> = thresholds.into_iter().filter(|t| t.abort_on_fail).collect();
+    if watched.is_empty() {
+        return None;
+    }
+    let mut tick = tokio::time::interval_at(
+        start + thresholds::EVALUATION_INTERVAL,
+        thresholds::EVALUATION_INTERVAL,
+    );
+    loop {
+        tick.tick().await;
+        let elapsed = start.elapsed();
+        let verdicts = {
+            let aggregates = shared.aggregates();
+            thresholds::judge(&watched, &shared.registry, &aggregates, elapsed)
+        };
+        if let Some(v) = thresholds::abort_reason(&verdicts, elapsed) {
+            halt.cancel();
+            return Some(format!(
+                "the threshold `{}` on {} failed and has abortOnFail: the test was stopped",
+                v.threshold.source, v.threshold.metric
+            ));
+        }
+    }
 }
 
 /// Runs setup or teardown within its timeout; Ctrl-C cuts it short.

@@ -12,3 +12,4 @@ mod counts;
 mod executors;
 mod guest_failures;
 mod plain_http;
+mod thresholds;

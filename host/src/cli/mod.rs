@@ -113,6 +113,9 @@ pub struct OptionArgs {
     /// Do not run `teardown()`.
     #[arg(long)]
     pub no_teardown: bool,
+    /// Do not judge thresholds: the run passes or fails on its own.
+    #[arg(long)]
+    pub no_thresholds: bool,
     /// Time before `setup()` is abandoned (k6's `setupTimeout`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
     pub setup_timeout: Option<Duration>,
@@ -137,6 +140,7 @@ impl OptionArgs {
             teardown_timeout: self.teardown_timeout,
             no_setup: self.no_setup.then_some(true),
             no_teardown: self.no_teardown.then_some(true),
+            thresholds: self.no_thresholds.then(Vec::new),
         }
     }
 

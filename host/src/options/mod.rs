@@ -19,6 +19,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError, Scenario, Stage,
 };
+use crate::thresholds::Threshold;
 
 /// k6's default `setupTimeout` and `teardownTimeout`.
 pub const DEFAULT_LIFECYCLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -40,6 +41,8 @@ pub struct Layer {
     pub teardown_timeout: Option<Duration>,
     pub no_setup: Option<bool>,
     pub no_teardown: Option<bool>,
+    /// k6's `thresholds`; a higher source's replace a lower one's.
+    pub thresholds: Option<Vec<Threshold>>,
 }
 
 impl Layer {
@@ -85,6 +88,7 @@ impl Layer {
             teardown_timeout: over.teardown_timeout.or(self.teardown_timeout),
             no_setup: over.no_setup.or(self.no_setup),
             no_teardown: over.no_teardown.or(self.no_teardown),
+            thresholds: over.thresholds.clone().or(self.thresholds),
         }
     }
 }
@@ -150,6 +154,7 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
         teardown_timeout: env_var(&var, "BARRAGE_TEARDOWN_TIMEOUT", time)?,
         no_setup: env_var(&var, "BARRAGE_NO_SETUP", boolean)?,
         no_teardown: env_var(&var, "BARRAGE_NO_TEARDOWN", boolean)?,
+        thresholds: None,
     })
 }
 
@@ -208,6 +213,7 @@ pub struct Resolved {
     pub teardown_timeout: Duration,
     pub no_setup: bool,
     pub no_teardown: bool,
+    pub thresholds: Vec<Threshold>,
 }
 
 /// Turns the merged layer into a plan.
@@ -222,6 +228,7 @@ pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
         teardown_timeout: layer.teardown_timeout.unwrap_or(DEFAULT_LIFECYCLE_TIMEOUT),
         no_setup: layer.no_setup.unwrap_or(false),
         no_teardown: layer.no_teardown.unwrap_or(false),
+        thresholds: layer.thresholds.clone().unwrap_or_default(),
     })
 }
 

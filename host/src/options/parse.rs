@@ -13,6 +13,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Scenario, Stage,
 };
+use crate::thresholds::Threshold;
 
 /// The top-level options this version knows.
 const TOP_LEVEL: &[&str] = &[
@@ -28,6 +29,7 @@ const TOP_LEVEL: &[&str] = &[
     "teardownTimeout",
     "noSetup",
     "noTeardown",
+    "thresholds",
 ];
 
 /// Keys every scenario may have, whatever its executor.
@@ -259,6 +261,7 @@ pub fn layer(root: &Value) -> Result<Layer> {
         teardown_timeout: f.get("teardownTimeout", |a| a.duration())?,
         no_setup: f.get("noSetup", |a| a.boolean())?,
         no_teardown: f.get("noTeardown", |a| a.boolean())?,
+        thresholds: f.get("thresholds", thresholds)?,
     };
     if layer.scenarios.is_some()
         && let Some(shortcut) = layer.shortcut()
@@ -269,6 +272,63 @@ pub fn layer(root: &Value) -> Result<Layer> {
         ));
     }
     Ok(layer)
+}
+
+/// `{"metric": ["p(95)<500", {"threshold": "rate<0.01", "abortOnFail":
+/// true, "delayAbortEval": "10s"}]}`; a single string for a metric's one
+/// threshold is accepted too.
+fn thresholds(at: &At<'_>) -> Result<Vec<Threshold>> {
+    let mut out = Vec::new();
+    for (metric, list) in at.object()? {
+        let path = join(at.path, metric);
+        let name = metric.split('{').next().unwrap_or_default();
+        let selector_ok = match metric.find('{') {
+            None => true,
+            Some(i) => metric.ends_with('}') && i + 2 < metric.len(),
+        };
+        if name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            || !selector_ok
+        {
+            return Err(format!(
+                "{path}: not a metric name (expected e.g. `http_req_duration` or \
+                 `http_req_duration{{expected_response:true}}`)"
+            ));
+        }
+        let items: Vec<&Value> = match list {
+            Value::Array(items) => items.iter().collect(),
+            Value::String(_) => vec![list],
+            _ => {
+                let at = At {
+                    path: &path,
+                    value: list,
+                };
+                return at.expected("a list of thresholds");
+            }
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let path = format!("{path}[{i}]");
+            let at = At {
+                path: &path,
+                value: item,
+            };
+            let threshold = if let Value::String(source) = item {
+                Threshold::parse(metric, source).map_err(|e| format!("{path}: {e}"))?
+            } else {
+                let f = Fields::new(at, &["threshold", "abortOnFail", "delayAbortEval"])?;
+                let source = f.required("threshold", |a| a.string().map(str::to_owned))?;
+                let mut t =
+                    Threshold::parse(metric, &source).map_err(|e| format!("{path}: {e}"))?;
+                t.abort_on_fail = f.get("abortOnFail", |a| a.boolean())?.unwrap_or(false);
+                t.delay_abort_eval = f
+                    .get("delayAbortEval", |a| a.duration())?
+                    .unwrap_or(Duration::ZERO);
+                t
+            };
+            out.push(threshold);
+        }
+    }
+    Ok(out)
 }
 
 fn scenarios(at: &At<'_>) -> Result<Vec<Scenario>> {

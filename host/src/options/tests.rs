@@ -362,3 +362,56 @@ fn env_options_are_checked_too() {
     let layer = from_env(|k| (k == "BARRAGE_NO_SETUP").then(|| "true".to_owned())).unwrap();
     assert_eq!(layer.no_setup, Some(true));
 }
+
+#[test]
+fn thresholds_read_both_of_k6_forms_and_name_bad_fields() {
+    let layer = super::parse::layer(
+        &serde_json::from_str(
+            r#"{"thresholds": {"http_req_duration": ["p(95)<500",
+                {"threshold": "avg<200", "abortOnFail": true, "delayAbortEval": "10s"}],
+                "checks": "rate>0.99"}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let thresholds = layer.thresholds.unwrap();
+    let shown: Vec<(&str, &str, bool, Duration)> = thresholds
+        .iter()
+        .map(|t| {
+            (
+                t.metric.as_str(),
+                t.source.as_str(),
+                t.abort_on_fail,
+                t.delay_abort_eval,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("checks", "rate>0.99", false, Duration::ZERO),
+            ("http_req_duration", "p(95)<500", false, Duration::ZERO),
+            (
+                "http_req_duration",
+                "avg<200",
+                true,
+                Duration::from_secs(10)
+            ),
+        ]
+    );
+    assert_eq!(
+        error_of(
+            r#"{"thresholds": {"http_req_duration": [{"threshold": "avg<1", "abort": true}]}}"#
+        ),
+        "thresholds.http_req_duration[0].abort: unknown option"
+    );
+    assert_eq!(
+        error_of(r#"{"thresholds": {"http_req_duration": 5}}"#),
+        "thresholds.http_req_duration: expected a list of thresholds, got 5"
+    );
+    assert_eq!(
+        error_of(r#"{"thresholds": {"bad name": ["avg<1"]}}"#),
+        "thresholds.bad name: not a metric name (expected e.g. `http_req_duration` or \
+         `http_req_duration{expected_response:true}`)"
+    );
+}

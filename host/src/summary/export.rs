@@ -30,6 +30,19 @@ pub fn to_json(summary: &Summary) -> Value {
                 .collect::<Map<_, _>>()
                 .into(),
         };
+        let mut value = value;
+        // k6's layout: each threshold's expression, and whether it failed.
+        let judged: Map<String, Value> = summary
+            .thresholds
+            .iter()
+            .filter(|v| v.threshold.metric == m.name)
+            .map(|v| (v.threshold.source.clone(), json!(!v.passed)))
+            .collect();
+        if !judged.is_empty()
+            && let Some(object) = value.as_object_mut()
+        {
+            object.insert("thresholds".into(), judged.into());
+        }
         metrics.insert(m.name.clone(), value);
     }
     json!({

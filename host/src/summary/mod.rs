@@ -10,6 +10,8 @@ use crate::metrics::{
     Aggregates, CheckCounts, Contains, MetricKind, MetricValue, Registry, TrendStat,
 };
 
+use crate::thresholds::Verdict;
+
 pub use export::to_json;
 pub use text::render;
 
@@ -34,6 +36,8 @@ pub struct Summary {
     pub vus_max: u32,
     /// What each trend shows (`--summary-trend-stats`).
     pub trend_stats: Vec<TrendStat>,
+    /// The thresholds' outcomes at the end of the run.
+    pub thresholds: Vec<Verdict>,
 }
 
 /// How a run ended, for the summary's last line.
@@ -74,6 +78,7 @@ impl Summary {
             interrupted: ending.interrupted,
             vus_max: ending.vus_max,
             trend_stats: trend_stats.to_vec(),
+            thresholds: Vec::new(),
         }
     }
 

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::{MetricSummary, Summary};
 use crate::duration::format_ms;
-use crate::metrics::{CheckCounts, Contains, MetricValue, TrendStat};
+use crate::metrics::{CheckCounts, Contains, MetricKind, MetricValue, TrendStat};
+use crate::thresholds::Stat;
 
 const HTTP: &[&str] = &[
     "http_req_blocked",
@@ -33,7 +34,11 @@ const NETWORK: &[&str] = &["data_received", "data_sent"];
 
 /// Renders the summary; `color` adds ANSI colours to ✓ and ✗.
 pub fn render(summary: &Summary, color: bool) -> String {
-    let mut out = String::from("\n  █ TOTAL RESULTS\n\n");
+    let mut out = String::new();
+    if !summary.thresholds.is_empty() {
+        thresholds(&mut out, summary, color);
+    }
+    out.push_str("\n  █ TOTAL RESULTS\n\n");
     let rows = rows(summary);
     let width = rows
         .iter()
@@ -149,6 +154,44 @@ fn value_text(summary: &Summary, m: &MetricSummary) -> String {
     }
 }
 
+/// The thresholds block, metric by metric, each with its outcome and the
+/// value it was judged on.
+fn thresholds(out: &mut String, summary: &Summary, color: bool) {
+    let (ok, bad) = marks(color);
+    out.push_str("\n  █ THRESHOLDS\n");
+    let mut metric = "";
+    for v in &summary.thresholds {
+        let t = &v.threshold;
+        if t.metric != metric {
+            metric = &t.metric;
+            let _ = writeln!(out, "\n    {metric}");
+        }
+        let shown = summary.metric(&t.metric).map(|m| (m.kind, m.contains));
+        let measured = match (v.measured, t.stat, shown) {
+            (None, _, _) => "(no samples, not judged)".to_owned(),
+            (Some(x), Stat::Rate, Some((MetricKind::Rate, _))) => {
+                format!("rate={:.2}%", x * 100.0)
+            }
+            (Some(x), Stat::Rate, _) => format!("rate={}/s", number(x)),
+            (Some(x), Stat::Trend(_), Some((_, Contains::Time))) => {
+                format!("{}={}", t.stat, format_ms(x))
+            }
+            (Some(x), _, _) => format!("{}={}", t.stat, number(x)),
+        };
+        let mark = if v.passed { ok } else { bad };
+        let _ = writeln!(out, "    {mark} '{}' {measured}", t.source);
+    }
+    out.push('\n');
+}
+
+fn marks(color: bool) -> (&'static str, &'static str) {
+    if color {
+        ("\x1b[32m✓\x1b[0m", "\x1b[31m✗\x1b[0m")
+    } else {
+        ("✓", "✗")
+    }
+}
+
 fn checks(out: &mut String, summary: &Summary, width: usize, color: bool) {
     let passes: u64 = summary.checks.iter().map(|c| c.passes).sum();
     let fails: u64 = summary.checks.iter().map(|c| c.fails).sum();
@@ -187,11 +230,7 @@ fn checks(out: &mut String, summary: &Summary, width: usize, color: bool) {
 }
 
 fn check_line(out: &mut String, c: &CheckCounts, color: bool) {
-    let (ok, bad) = if color {
-        ("\x1b[32m✓\x1b[0m", "\x1b[31m✗\x1b[0m")
-    } else {
-        ("✓", "✗")
-    };
+    let (ok, bad) = marks(color);
     if c.fails == 0 {
         let _ = writeln!(out, "    {ok} {}", c.name);
     } else {
