@@ -13,8 +13,12 @@ impl Host for VuState {
     async fn send(&mut self, req: Request) -> Response {
         let client = self.client();
         let mut prepared = prepare(req);
-        prepared.parsed = self.parse_url(&prepared.url);
-        let out = spawn_send(&self.shared, client, prepared).await;
+        prepared.parsed = self.cached_url(&prepared.url);
+        let missed = prepared.parsed.is_none().then(|| prepared.url.clone());
+        let (out, parsed) = spawn_send(&self.shared, client, prepared).await;
+        if let (Some(url), Some(parsed)) = (missed, parsed) {
+            self.remember_url(url, parsed);
+        }
         record(&mut self.samples, &out);
         self.flush_if_full();
         response(out)
@@ -27,7 +31,7 @@ impl Host for VuState {
             .map(|r| spawn_send(&self.shared, client.clone(), prepare(r)));
         let outs = futures_util::future::join_all(sends).await;
         outs.into_iter()
-            .map(|out| {
+            .map(|(out, _)| {
                 record(&mut self.samples, &out);
                 response(out)
             })
@@ -35,24 +39,40 @@ impl Host for VuState {
     }
 }
 
-/// Sends a request on its own task. The exchange's futures are deep; run
-/// on the VU's fiber they would leave every sleeping VU with tens of
-/// kilobytes of touched stack. On a task of their own they cost heap only
-/// while the request is in flight.
-async fn spawn_send(shared: &Arc<Shared>, client: VuClient, req: Prepared) -> Outcome {
+/// Sends a request on its own task; returns the outcome and the URL, if
+/// the task had to parse it. The exchange's futures are deep, and so is
+/// URL parsing (IDNA): run on the VU's fiber they would leave every
+/// sleeping VU with kilobytes more of touched stack, for good. On a task
+/// of their own they cost heap only while the request is in flight.
+async fn spawn_send(
+    shared: &Arc<Shared>,
+    client: VuClient,
+    mut req: Prepared,
+) -> (Outcome, Option<reqwest::Url>) {
     let shared = shared.clone();
     // Boxed, so that only a pointer is moved through tokio's spawn.
-    let task = tokio::spawn(Box::pin(
-        async move { client.send(&shared.http, req).await },
-    ));
+    let task = tokio::spawn(Box::pin(async move {
+        let parsed = match req.parsed {
+            Some(_) => None,
+            None => {
+                let parsed = reqwest::Url::parse(&req.url).ok();
+                req.parsed.clone_from(&parsed);
+                parsed
+            }
+        };
+        (client.send(&shared.http, req).await, parsed)
+    }));
     match task.await {
-        Ok(out) => out,
+        Ok(done) => done,
         // Only a panic in the HTTP stack gets here; the URL went with it.
-        Err(e) => Outcome {
-            error: format!("the request task failed: {e}"),
-            error_code: crate::http::code::GENERIC,
-            ..Default::default()
-        },
+        Err(e) => {
+            let out = Outcome {
+                error: format!("the request task failed: {e}"),
+                error_code: crate::http::code::GENERIC,
+                ..Default::default()
+            };
+            (out, None)
+        }
     }
 }
 

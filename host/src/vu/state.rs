@@ -91,17 +91,18 @@ impl VuState {
         self.client.get_or_insert_with(VuClient::new).clone()
     }
 
-    /// `url` parsed, from the VU's one-entry cache when it was the last
-    /// URL requested; `None` if it does not parse (the client reports why).
-    pub fn parse_url(&mut self, url: &str) -> Option<reqwest::Url> {
-        if let Some((text, parsed)) = &self.last_url
-            && text == url
-        {
-            return Some(parsed.clone());
+    /// `url` parsed, if it was the last URL this VU requested. Parsing
+    /// is left to the request's task, off the VU's fiber stack.
+    pub fn cached_url(&self, url: &str) -> Option<reqwest::Url> {
+        match &self.last_url {
+            Some((text, parsed)) if text == url => Some(parsed.clone()),
+            _ => None,
         }
-        let parsed = reqwest::Url::parse(url).ok()?;
-        self.last_url = Some((url.to_owned(), parsed.clone()));
-        Some(parsed)
+    }
+
+    /// Keeps `parsed` as the VU's last requested URL.
+    pub fn remember_url(&mut self, url: String, parsed: reqwest::Url) {
+        self.last_url = Some((url, parsed));
     }
 
     /// The current group path, `""` at the root.
