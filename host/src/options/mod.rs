@@ -136,7 +136,7 @@ pub fn from_file(path: &Path) -> Result<Layer, OptionsError> {
 /// `BARRAGE_DURATION`, `BARRAGE_ITERATIONS`, `BARRAGE_STAGES`
 /// (`30s:10,1m:10`), `BARRAGE_RATE`, `BARRAGE_PRE_ALLOCATED_VUS`,
 /// `BARRAGE_MAX_VUS`, `BARRAGE_SETUP_TIMEOUT`, `BARRAGE_TEARDOWN_TIMEOUT`,
-/// `BARRAGE_NO_SETUP` and `BARRAGE_NO_TEARDOWN`.
+/// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN` and `BARRAGE_NO_THRESHOLDS`.
 pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsError> {
     let var = |name: &str| get(name);
     Ok(Layer {
@@ -154,7 +154,8 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
         teardown_timeout: env_var(&var, "BARRAGE_TEARDOWN_TIMEOUT", time)?,
         no_setup: env_var(&var, "BARRAGE_NO_SETUP", boolean)?,
         no_teardown: env_var(&var, "BARRAGE_NO_TEARDOWN", boolean)?,
-        thresholds: None,
+        thresholds: env_var(&var, "BARRAGE_NO_THRESHOLDS", boolean)?
+            .and_then(|off| off.then(Vec::new)),
     })
 }
 

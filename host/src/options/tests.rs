@@ -361,6 +361,14 @@ fn env_options_are_checked_too() {
     );
     let layer = from_env(|k| (k == "BARRAGE_NO_SETUP").then(|| "true".to_owned())).unwrap();
     assert_eq!(layer.no_setup, Some(true));
+    let off = |v: &str| {
+        let v = v.to_owned();
+        from_env(move |k| (k == "BARRAGE_NO_THRESHOLDS").then(|| v.clone()))
+            .unwrap()
+            .thresholds
+    };
+    assert_eq!(off("true"), Some(Vec::new()));
+    assert_eq!(off("false"), None);
 }
 
 #[test]
