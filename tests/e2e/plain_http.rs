@@ -81,3 +81,31 @@ fn bytes_on_the_wire_are_counted_exactly_and_a_closed_idle_connection_is_replace
         read.load(Ordering::SeqCst) as f64
     );
 }
+
+#[test]
+fn chunked_close_delimited_and_interim_responses_are_read_whole() {
+    const REPLIES: [&[u8]; 3] = [
+        concat!(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+            "5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n"
+        )
+        .as_bytes(),
+        b"HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nread until the server closes",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+    ];
+    for (i, reply) in REPLIES.into_iter().enumerate() {
+        let (url, _) = counting_raw_server(reply, 2);
+        let out = scratch(&format!("framing-{i}.json"));
+        let run = misbehave(&url, "2", &out);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let json = export(&out);
+        let checks = &json["root_group"]["checks"]["status is 200"];
+        assert_eq!(checks["passes"], 2, "reply {i}: {checks:#}");
+        assert_eq!(metric(&json, "http_req_failed", "passes"), 0.0, "reply {i}");
+        assert_eq!(
+            metric(&json, "data_received", "count"),
+            (2 * reply.len()) as f64,
+            "reply {i}"
+        );
+    }
+}
