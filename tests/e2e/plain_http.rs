@@ -84,7 +84,7 @@ fn bytes_on_the_wire_are_counted_exactly_and_a_closed_idle_connection_is_replace
 
 #[test]
 fn chunked_close_delimited_and_interim_responses_are_read_whole() {
-    const REPLIES: [&[u8]; 3] = [
+    const REPLIES: [&[u8]; 4] = [
         concat!(
             "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
             "5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n"
@@ -92,6 +92,12 @@ fn chunked_close_delimited_and_interim_responses_are_read_whole() {
         .as_bytes(),
         b"HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nread until the server closes",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+        // Two interim heads and the final one, all in one read.
+        concat!(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        )
+        .as_bytes(),
     ];
     for (i, reply) in REPLIES.into_iter().enumerate() {
         let (url, _) = counting_raw_server(reply, 2);

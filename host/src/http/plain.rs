@@ -389,22 +389,36 @@ async fn read_response(
 ) -> Result<bool, Failure> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut first = true;
-    // Heads of interim (1xx) responses are read and skipped.
+    // Heads of interim (1xx) responses are read and skipped; what is
+    // already in the buffer is parsed before reading more.
     let (head_len, framing, keep_alive) = loop {
+        if !buf.is_empty() {
+            match parse_head(&buf, x.method, out)? {
+                Some((len, _, _)) if (100..200).contains(&out.status) && out.status != 101 => {
+                    buf.drain(..len);
+                    out.headers.clear();
+                    continue;
+                }
+                Some(head) => break head,
+                None if buf.len() > MAX_HEAD => {
+                    return Err(Failure::new(
+                        code::GENERIC,
+                        format!("the response head is longer than {MAX_HEAD} bytes"),
+                    ));
+                }
+                None => {}
+            }
+        }
         let n = read_more(stream, &mut buf).await.map_err(|e| Failure {
-            stale: !fresh && buf.is_empty() && is_closed(&e),
+            stale: !fresh && first && is_closed(&e),
             ..Failure::io("reading the response", &e)
         })?;
-        if first && n > 0 {
-            marks.head = Instant::now();
-            first = false;
-        }
         if n == 0 {
             return Err(Failure {
-                stale: !fresh && buf.is_empty(),
+                stale: !fresh && first,
                 ..Failure::new(
                     code::TCP,
-                    if buf.is_empty() {
+                    if first {
                         "the server closed the connection without a response"
                     } else {
                         "the server closed the connection in the middle of the response head"
@@ -412,29 +426,11 @@ async fn read_response(
                 )
             });
         }
-        out.bytes_received += n as u64;
-        match parse_head(&buf, x.method, out)? {
-            Some((len, _, _)) if (100..200).contains(&out.status) && out.status != 101 => {
-                buf.drain(..len);
-                out.headers.clear();
-                if !buf.is_empty() {
-                    // The next head may be complete already.
-                    if let Some(h) = parse_head(&buf, x.method, out)?
-                        && !(100..200).contains(&out.status)
-                    {
-                        break h;
-                    }
-                }
-            }
-            Some(h) => break h,
-            None if buf.len() > MAX_HEAD => {
-                return Err(Failure::new(
-                    code::GENERIC,
-                    format!("the response head is longer than {MAX_HEAD} bytes"),
-                ));
-            }
-            None => {}
+        if first {
+            marks.head = Instant::now();
+            first = false;
         }
+        out.bytes_received += n as u64;
     };
     out.error_code = code::for_status(out.status);
     let mut body = Body {
@@ -529,6 +525,8 @@ fn parse_head(
         }
         out.headers.push((h.name.to_ascii_lowercase(), value));
     }
+    // After 101 the connection speaks another protocol.
+    close |= status == 101;
     let framing = if method == "HEAD" || status == 204 || status == 304 || status < 200 {
         Framing::None
     } else if chunked {
@@ -819,6 +817,9 @@ mod tests {
         let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
         let (_, framing, keep) = parse_head(head, "GET", &mut out).unwrap().unwrap();
         assert_eq!((framing, keep), (Framing::Chunked, false));
+        let head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n";
+        let (_, framing, keep) = parse_head(head, "GET", &mut out).unwrap().unwrap();
+        assert_eq!((framing, keep), (Framing::None, false));
         let head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
         let (_, framing, _) = parse_head(head, "HEAD", &mut out).unwrap().unwrap();
         assert_eq!(framing, Framing::None);
