@@ -129,6 +129,7 @@ impl VuClient {
                 .dns_resolver(TimedResolver)
                 .connector_layer(TimedConnectLayer)
                 .cookie_provider(self.plain.jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
                 .no_proxy()
                 .user_agent(config.user_agent.clone())
                 .build()
@@ -139,46 +140,54 @@ impl VuClient {
 
     /// Sends a request and reads its whole response. Never fails: a
     /// transport error is an [`Outcome`] with status 0 and an error.
+    ///
+    /// Redirects are followed as k6 does, up to [`MAX_REDIRECTS`]: each
+    /// hop is a request of its own, in [`Outcome::redirects`]. Plain HTTP
+    /// goes over the VU's own HTTP/1.1 connections, HTTPS through reqwest.
     pub async fn send(&self, config: &HttpConfig, mut req: Prepared) -> Outcome {
         if req.parsed.is_none() {
             req.parsed = Url::parse(&req.url).ok();
         }
-        match req.parsed.take() {
-            Some(url) if url.scheme() == "http" => self.send_plain(config, req, url).await,
-            parsed => {
-                req.parsed = parsed;
-                // Boxed: reqwest's future is large, and a future is built
-                // on the stack of whoever creates it, the VU's fiber.
-                Box::pin(self.send_reqwest(config, req)).await
-            }
-        }
-    }
-
-    /// Plain HTTP/1.1, following redirects as k6 does: each hop is a
-    /// request of its own. A redirect to HTTPS continues on reqwest.
-    async fn send_plain(&self, config: &HttpConfig, req: Prepared, mut url: Url) -> Outcome {
+        let Some(mut url) = req.parsed.take() else {
+            // reqwest reports what is wrong with the URL.
+            return Box::pin(self.send_reqwest(config, req)).await;
+        };
         let timeout = req.timeout.unwrap_or(config.timeout);
         let keep = if req.discard_body { 0 } else { config.max_body };
         let mut method = req.method;
         let mut body = req.body;
         let mut hops = Vec::new();
         loop {
-            let exchange = Exchange {
-                method: &method,
-                url: &url,
-                headers: &req.headers,
-                body: body.as_deref(),
-                user_agent: &config.user_agent,
-                keep,
-            };
-            let mut out = match tokio::time::timeout(timeout, self.plain.exchange(&exchange)).await
-            {
-                Ok(out) => out,
-                Err(_) => Outcome::failed(
-                    url.to_string(),
-                    code::TIMEOUT,
-                    format!("request timeout after {}", crate::duration::format(timeout)),
-                ),
+            let mut out = if url.scheme() == "http" {
+                let exchange = Exchange {
+                    method: &method,
+                    url: &url,
+                    headers: &req.headers,
+                    body: body.as_deref(),
+                    user_agent: &config.user_agent,
+                    keep,
+                };
+                match tokio::time::timeout(timeout, self.plain.exchange(&exchange)).await {
+                    Ok(out) => out,
+                    Err(_) => Outcome::failed(
+                        url.to_string(),
+                        code::TIMEOUT,
+                        format!("request timeout after {}", crate::duration::format(timeout)),
+                    ),
+                }
+            } else {
+                let hop = Prepared {
+                    method: method.clone(),
+                    url: url.to_string(),
+                    parsed: Some(url.clone()),
+                    headers: req.headers.clone(),
+                    body: body.clone(),
+                    timeout: req.timeout,
+                    discard_body: req.discard_body,
+                };
+                // Boxed: reqwest's future is large, and a future is built
+                // on the stack of whoever creates it.
+                Box::pin(self.send_reqwest(config, hop)).await
             };
             let next = match redirect_target(&url, &out) {
                 Some(next) if hops.len() < MAX_REDIRECTS => next,
@@ -194,24 +203,11 @@ impl VuClient {
             }
             hops.push(out);
             url = next;
-            if url.scheme() != "http" {
-                let next = Prepared {
-                    method,
-                    url: url.to_string(),
-                    parsed: Some(url),
-                    headers: req.headers,
-                    body,
-                    timeout: req.timeout,
-                    discard_body: req.discard_body,
-                };
-                let mut out = Box::pin(self.send_reqwest(config, next)).await;
-                out.redirects = hops;
-                return out;
-            }
         }
     }
 
-    /// HTTPS and HTTP/2 through reqwest, which follows redirects itself.
+    /// One HTTPS or HTTP/2 exchange through reqwest; `send` follows the
+    /// redirects.
     async fn send_reqwest(&self, config: &HttpConfig, req: Prepared) -> Outcome {
         let method = match Method::from_bytes(req.method.as_bytes()) {
             Ok(m) => m,
@@ -472,6 +468,43 @@ mod tests {
             out.error
         );
         assert!(plain.reqwest.get().is_none());
+    }
+
+    /// A redirect from plain HTTP to HTTPS crosses to reqwest, and both
+    /// hops are recorded.
+    #[tokio::test]
+    async fn a_redirect_to_https_is_a_second_request_through_reqwest() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            let reply = "HTTP/1.1 302 Found\r\nlocation: https://127.0.0.1:9/secure\r\n\
+                         content-length: 0\r\n\r\n";
+            let _ = stream.write_all(reply.as_bytes()).await;
+        });
+        let config = HttpConfig::new();
+        let client = VuClient::new();
+        let req = Prepared {
+            method: "GET".into(),
+            url: format!("http://{addr}/start"),
+            ..Default::default()
+        };
+        let out = client.send(&config, req).await;
+        assert_eq!(out.redirects.len(), 1);
+        assert_eq!(out.redirects[0].status, 302);
+        assert_eq!(out.url, "https://127.0.0.1:9/secure");
+        assert_eq!(
+            (out.status, out.error_code),
+            (0, code::REFUSED),
+            "{}",
+            out.error
+        );
+        assert!(client.reqwest.get().is_some());
     }
 
     /// What one VU's client costs before it connects anywhere, and once
