@@ -265,8 +265,23 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         &shared.aggregates(),
         elapsed,
     );
-    if summary.thresholds.iter().any(|v| !v.passed) && exit == ExitCode::Ok {
+    let mut crossed: Vec<&str> = summary
+        .thresholds
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| v.threshold.metric.as_str())
+        .collect();
+    crossed.dedup();
+    if !crossed.is_empty() && exit == ExitCode::Ok {
         exit = ExitCode::ThresholdsFailed;
+        error = Some(format!(
+            "thresholds on {} were crossed",
+            crossed
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     Ok(Report {
         summary,

@@ -67,6 +67,10 @@ fn passing_thresholds_exit_0_and_failing_ones_exit_99() {
     let (run, json) = run_with("fail", options, &[&target], &[]);
     assert_eq!(run.code, 99, "{}", run.stderr);
     assert!(run.stdout.contains("✗ 'count<3' count=5"), "{}", run.stdout);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: thresholds on `http_reqs` were crossed"
+    );
     assert!(run.stdout.contains("✓ 'count>1' count=5"), "{}", run.stdout);
     // `true`: the threshold failed, as in k6's export.
     assert_eq!(json["metrics"]["http_reqs"]["thresholds"]["count<3"], true);
