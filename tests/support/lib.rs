@@ -211,9 +211,6 @@ pub fn metric(export: &serde_json::Value, name: &str, field: &str) -> f64 {
         .unwrap_or_else(|| panic!("metrics.{name}.{field} missing in {export:#}"))
 }
 
-/// A TCP server on 127.0.0.1 that answers every connection with `reply`
-/// (raw bytes, not necessarily HTTP) and then closes it. Serves at most
-/// `connections` connections, then stops.
 /// Like [`raw_server`], and counts the bytes it read from all
 /// connections (each request arrives in one read: they are small).
 pub fn counting_raw_server(reply: &'static [u8], connections: usize) -> (String, Arc<AtomicU64>) {
@@ -234,17 +231,9 @@ pub fn counting_raw_server(reply: &'static [u8], connections: usize) -> (String,
     (format!("http://{addr}/"), read)
 }
 
+/// A TCP server on 127.0.0.1 that answers every connection with `reply`
+/// (raw bytes, not necessarily HTTP) and then closes it. Serves at most
+/// `connections` connections, then stops.
 pub fn raw_server(reply: &'static [u8], connections: usize) -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(connections) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let _ = stream.write_all(reply);
-        }
-    });
-    format!("http://{addr}/")
+    counting_raw_server(reply, connections).0
 }

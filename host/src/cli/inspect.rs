@@ -154,7 +154,8 @@ fn executor_text(e: &Executor) -> String {
             pre_allocated_vus,
             max_vus,
         } => format!(
-            "{rate} iterations{} for {} ({} iterations), {pre_allocated_vus} pre-allocated and up to {}",
+            "{rate} iterations{} for {} ({} iterations), {pre_allocated_vus} pre-allocated \
+             and up to {}",
             per(*time_unit),
             format(*duration),
             Schedule::for_executor(e).map_or(0, |s| s.iterations()),

@@ -90,7 +90,12 @@ pub struct OptionArgs {
     ///
     /// VUs ramp to each target in turn (`ramping-vus`); with `--rate`,
     /// the arrival rate does (`ramping-arrival-rate`).
-    #[arg(short = 's', long = "stage", value_name = "DURATION:TARGET", value_parser = crate::options::parse_stage)]
+    #[arg(
+        short = 's',
+        long = "stage",
+        value_name = "DURATION:TARGET",
+        value_parser = crate::options::parse_stage
+    )]
     pub stages: Vec<crate::executor::Stage>,
     /// Start this many iterations per second whatever the target does
     /// (an open model: `constant-arrival-rate` with `--duration`).

@@ -154,7 +154,11 @@ async fn run_scenario<F: Factory>(ctx: Context, pool: Arc<Pool<F>>, hard_stop: C
             hard_stop.cancel();
         })
     };
-    tracing::debug!(scenario = %ctx.scenario.name, executor = ctx.scenario.executor.name(), "scenario started");
+    tracing::debug!(
+        scenario = %ctx.scenario.name,
+        executor = ctx.scenario.executor.name(),
+        "scenario started"
+    );
     match &ctx.scenario.executor {
         Executor::ConstantArrivalRate { .. } | Executor::RampingArrivalRate { .. } => {
             arrival::dispatch(&ctx, &pool, &hard_stop).await;

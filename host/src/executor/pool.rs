@@ -75,7 +75,9 @@ impl<F: Factory> Pool<F> {
         }
         loop {
             let joined = tokio::select! {
-                () = stop.cancelled() => return Err("stopped by a signal while starting VUs".into()),
+                () = stop.cancelled() => {
+                    return Err("stopped by a signal while starting VUs".into());
+                }
                 j = making.join_next() => j,
             };
             match joined {

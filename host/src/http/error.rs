@@ -28,6 +28,19 @@ pub mod code {
     }
 }
 
+/// The code of a socket error; `connecting` while the connection was
+/// being made.
+pub fn for_io(kind: ErrorKind, connecting: bool) -> u32 {
+    match kind {
+        ErrorKind::ConnectionRefused => code::REFUSED,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => code::RESET,
+        ErrorKind::BrokenPipe => code::BROKEN_PIPE,
+        ErrorKind::TimedOut => code::DIAL_TIMEOUT,
+        _ if connecting => code::DIAL,
+        _ => code::TCP,
+    }
+}
+
 /// The error code and a one-line message for a failed request.
 pub fn classify(err: &reqwest::Error) -> (u32, String) {
     let message = chain(err);
@@ -36,14 +49,7 @@ pub fn classify(err: &reqwest::Error) -> (u32, String) {
     } else if err.is_builder() {
         code::INVALID_URL
     } else if let Some(kind) = io_kind(err) {
-        match kind {
-            ErrorKind::ConnectionRefused => code::REFUSED,
-            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => code::RESET,
-            ErrorKind::BrokenPipe => code::BROKEN_PIPE,
-            ErrorKind::TimedOut => code::DIAL_TIMEOUT,
-            _ if err.is_connect() => code::DIAL,
-            _ => code::TCP,
-        }
+        for_io(kind, err.is_connect())
     } else if message.contains("dns error") || message.contains("lookup address") {
         code::DNS
     } else if has_source::<rustls::Error>(err) || message.contains("certificate") {

@@ -26,7 +26,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::client::Outcome;
-use super::error::code;
+use super::error::{code, for_io};
 use super::timing::Timings;
 
 /// Response heads past this size are refused, as most servers refuse
@@ -90,15 +90,9 @@ impl Failure {
         }
     }
 
+    /// A socket error on an open connection.
     fn io(during: &str, e: &std::io::Error) -> Self {
-        let code = match e.kind() {
-            ErrorKind::ConnectionRefused => code::REFUSED,
-            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => code::RESET,
-            ErrorKind::BrokenPipe => code::BROKEN_PIPE,
-            ErrorKind::TimedOut => code::DIAL_TIMEOUT,
-            _ => code::TCP,
-        };
-        Failure::new(code, format!("{during}: {e}"))
+        Failure::new(for_io(e.kind(), false), format!("{during}: {e}"))
     }
 }
 
@@ -285,7 +279,7 @@ async fn dial(origin: &Origin, marks: &mut Marks) -> Result<Conn, Failure> {
     let c0 = Instant::now();
     let stream = TcpStream::connect(addr)
         .await
-        .map_err(|e| Failure::io(&format!("connecting to {addr}"), &e))?;
+        .map_err(|e| Failure::new(for_io(e.kind(), true), format!("connecting to {addr}: {e}")))?;
     let _ = stream.set_nodelay(true);
     marks.connect = Some((c0, Instant::now()));
     Ok(Conn {
@@ -514,12 +508,11 @@ fn parse_head(
                 Failure::new(code::GENERIC, format!("malformed content-length `{value}`"))
             })?);
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().contains("chunked");
+            chunked = has_token(h.value, "chunked");
         } else if h.name.eq_ignore_ascii_case("connection") {
-            let v = value.to_ascii_lowercase();
-            if v.contains("close") {
+            if has_token(h.value, "close") {
                 close = true;
-            } else if v.contains("keep-alive") {
+            } else if has_token(h.value, "keep-alive") {
                 close = false;
             }
         }
@@ -537,6 +530,13 @@ fn parse_head(
         Framing::Close
     };
     Ok(Some((len, framing, !close)))
+}
+
+/// Whether a comma-separated header value lists `token`, in any case.
+fn has_token(value: &[u8], token: &str) -> bool {
+    value
+        .split(|&b| b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// The part of a body the guest gets.
@@ -559,6 +559,20 @@ fn cut_short() -> Failure {
     )
 }
 
+/// Reads more of the body into `buf`, counting it; `false` at the end of
+/// the stream.
+async fn read_body(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    out: &mut Outcome,
+) -> Result<bool, Failure> {
+    let n = read_more(stream, buf)
+        .await
+        .map_err(|e| Failure::io("reading the body", &e))?;
+    out.bytes_received += n as u64;
+    Ok(n > 0)
+}
+
 async fn read_length(
     stream: &mut TcpStream,
     mut buf: Vec<u8>,
@@ -576,13 +590,9 @@ async fn read_length(
             return Ok(buf.len() == have);
         }
         buf.clear();
-        let n = read_more(stream, &mut buf)
-            .await
-            .map_err(|e| Failure::io("reading the body", &e))?;
-        if n == 0 {
+        if !read_body(stream, &mut buf, out).await? {
             return Err(cut_short());
         }
-        out.bytes_received += n as u64;
     }
 }
 
@@ -595,13 +605,9 @@ async fn read_to_close(
     loop {
         body.take(&buf);
         buf.clear();
-        let n = read_more(stream, &mut buf)
-            .await
-            .map_err(|e| Failure::io("reading the body", &e))?;
-        if n == 0 {
+        if !read_body(stream, &mut buf, out).await? {
             return Ok(());
         }
-        out.bytes_received += n as u64;
     }
 }
 
@@ -618,13 +624,9 @@ async fn read_chunked(
         if decoder.done() {
             return Ok(buf.is_empty());
         }
-        let n = read_more(stream, &mut buf)
-            .await
-            .map_err(|e| Failure::io("reading the body", &e))?;
-        if n == 0 {
+        if !read_body(stream, &mut buf, out).await? {
             return Err(cut_short());
         }
-        out.bytes_received += n as u64;
     }
 }
 
