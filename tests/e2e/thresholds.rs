@@ -115,45 +115,27 @@ fn abort_on_fail_stops_the_test_after_its_delay_and_keeps_the_results() {
 
 #[test]
 fn bad_thresholds_exit_104_with_what_is_wrong() {
-    let (run, _) = run_with(
-        "bad-expr",
-        r#"{"thresholds": {"http_req_duration": ["p(95)<500", "p95<500"]}}"#,
-        &[],
-        &[],
-    );
-    assert_eq!(run.code, 104, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
+    let cases = [
+        (
+            "bad-expr",
+            r#"{"thresholds": {"http_req_duration": ["p(95)<500", "p95<500"]}}"#,
             "thresholds.http_req_duration[1]: unknown statistic `p95` in `p95<500` (expected \
-             avg, min, med, max, p(N), rate, count or value)"
+             avg, min, med, max, p(N), rate, count or value)",
         ),
-        "{}",
-        run.stderr
-    );
-    let (run, _) = run_with(
-        "unknown-metric",
-        r#"{"thresholds": {"http_req_durations": ["p(95)<500"]}}"#,
-        &[],
-        &[],
-    );
-    assert_eq!(run.code, 104, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("invalid options: thresholds.http_req_durations: no metric of this name"),
-        "{}",
-        run.stderr
-    );
-    let (run, _) = run_with(
-        "wrong-stat",
-        r#"{"thresholds": {"http_req_failed": ["p(95)<0.1"]}}"#,
-        &[],
-        &[],
-    );
-    assert_eq!(run.code, 104, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("thresholds.http_req_failed: `p(95)` does not apply to a rate; use rate"),
-        "{}",
-        run.stderr
-    );
+        (
+            "unknown-metric",
+            r#"{"thresholds": {"http_req_durations": ["p(95)<500"]}}"#,
+            "invalid options: thresholds.http_req_durations: no metric of this name",
+        ),
+        (
+            "wrong-stat",
+            r#"{"thresholds": {"http_req_failed": ["p(95)<0.1"]}}"#,
+            "thresholds.http_req_failed: `p(95)` does not apply to a rate; use rate",
+        ),
+    ];
+    for (name, options, message) in cases {
+        let (run, _) = run_with(name, options, &[], &[]);
+        assert_eq!(run.code, 104, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{name}: {}", run.stderr);
+    }
 }
