@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::duration::{format, format_ms};
 use crate::executor::{Executor, Plan, Progress, Scenario};
-use crate::metrics::Builtin;
+use crate::metrics::{Builtin, TagSetId};
 use crate::vu::Shared;
 
 /// Samples `vus` every second and, when `show` is set and stderr is a
@@ -27,9 +27,7 @@ pub async fn report(shared: Arc<Shared>, progress: Vec<Arc<Progress>>, plan: Pla
             .iter()
             .map(|p| p.active_vus.load(Ordering::Relaxed))
             .sum();
-        shared
-            .aggregates()
-            .add(&shared.registry, Builtin::Vus.id(), f64::from(active));
+        shared.record(Builtin::Vus, TagSetId::EMPTY, f64::from(active));
         if draw {
             let text = block(&progress, &plan, start.elapsed());
             let mut err = std::io::stderr().lock();

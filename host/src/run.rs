@@ -18,10 +18,10 @@ use crate::error::{ExitCode, Failure};
 use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop, Timer};
 use crate::http::HttpConfig;
 use crate::imports;
-use crate::metrics::{Builtin, TrendStat};
+use crate::metrics::{Builtin, TagList, TagSetId};
 use crate::options::{self, Layer, Resolved};
-use crate::summary::{Ending, Summary};
-use crate::thresholds::{self, Threshold};
+use crate::summary::{Ending, Summary, SummaryOptions};
+use crate::thresholds::{self, Judge};
 use crate::vu::{GuestError, Shared, Vu, VuState};
 use crate::workers::Workers;
 
@@ -51,8 +51,8 @@ pub struct RunArgs {
     pub http: HttpConfig,
     /// Draw the progress line.
     pub progress: bool,
-    /// What the summary shows of each trend.
-    pub trend_stats: Vec<TrendStat>,
+    /// What the summary shows.
+    pub summary: SummaryOptions,
 }
 
 /// Signals from outside the run.
@@ -107,6 +107,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         .await
         .map_err(guest_failure("options()"))?;
     let resolved = resolve(&exported, &args)?;
+    shared.set_tag_config(resolved.tags.clone());
     let plan = resolved.plan.clone();
     tracing::debug!(?plan, "resolved plan");
 
@@ -172,22 +173,21 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
             Some(error),
         ));
     }
-    {
-        let mut aggregates = shared.aggregates();
-        aggregates.add(
-            &shared.registry,
-            Builtin::VusMax.id(),
-            f64::from(pool.made()),
-        );
-        // The progress reporter samples `vus` every second from here on.
-        let starting: u32 = plan
-            .scenarios
-            .iter()
-            .filter(|s| s.start_time.is_zero())
-            .map(|s| s.executor.start_vus())
-            .sum();
-        aggregates.add(&shared.registry, Builtin::Vus.id(), f64::from(starting));
-    }
+    shared.record(Builtin::VusMax, TagSetId::EMPTY, f64::from(pool.made()));
+    // The progress reporter samples `vus` every second from here on.
+    let starting: u32 = plan
+        .scenarios
+        .iter()
+        .filter(|s| s.start_time.is_zero())
+        .map(|s| s.executor.start_vus())
+        .sum();
+    shared.record(Builtin::Vus, TagSetId::EMPTY, f64::from(starting));
+    let judge = Judge::new(
+        resolved.thresholds.clone(),
+        &shared.registry,
+        &mut shared.aggregates(),
+    );
+    let judge = Arc::new(std::sync::Mutex::new(judge));
 
     let progress: Vec<Arc<Progress>> = plan.scenarios.iter().map(|_| Arc::default()).collect();
     let reporter = tokio::spawn(crate::progress::report(
@@ -199,12 +199,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let start = Instant::now();
     let halt = control.interrupt.child_token();
     let stop = Stop { now: halt.clone() };
-    let watcher = tokio::spawn(watch_thresholds(
-        shared.clone(),
-        resolved.thresholds.clone(),
-        start,
-        halt,
-    ));
+    let watcher = tokio::spawn(watch_thresholds(shared.clone(), judge.clone(), start, halt));
     executor::run(&plan, &pool, start, &progress, stop, Timer::Precise).await;
     let elapsed = start.elapsed();
     reporter.abort();
@@ -231,20 +226,12 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let sum = |f: fn(&Progress) -> &std::sync::atomic::AtomicU64| -> u64 {
         progress.iter().map(|p| Progress::get(f(p))).sum()
     };
-    let dropped = sum(|p| &p.dropped);
-    {
-        let mut aggregates = shared.aggregates();
-        aggregates.add(
-            &shared.registry,
-            Builtin::VusMax.id(),
-            f64::from(pool.made()),
-        );
+    shared.record(Builtin::VusMax, TagSetId::EMPTY, f64::from(pool.made()));
+    for (scenario, p) in plan.scenarios.iter().zip(&progress) {
+        let dropped = Progress::get(&p.dropped);
         if dropped > 0 {
-            aggregates.add(
-                &shared.registry,
-                Builtin::DroppedIterations.id(),
-                dropped as f64,
-            );
+            let tags = shared.scenario_tags(scenario);
+            shared.record(Builtin::DroppedIterations, tags, dropped as f64);
         }
     }
     let ending = Ending {
@@ -253,18 +240,15 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         interrupted: sum(|p| &p.interrupted),
         vus_max: pool.made(),
     };
-    let mut summary = Summary::collect(
+    let verdicts = lock(&judge).judge(
         &shared.registry,
-        &shared.aggregates(),
-        ending,
-        &args.trend_stats,
-    );
-    summary.thresholds = thresholds::judge(
-        &resolved.thresholds,
-        &shared.registry,
+        &shared.tag_sets,
         &shared.aggregates(),
         elapsed,
+        shared.clock.now(),
     );
+    let mut summary = Summary::collect(&shared, ending, &args.summary, &verdicts);
+    summary.thresholds = verdicts;
     let mut crossed: Vec<&str> = summary
         .thresholds
         .iter()
@@ -306,12 +290,11 @@ fn resolve(exported: &str, args: &RunArgs) -> Result<Resolved, Failure> {
 /// stops the test and returns why.
 async fn watch_thresholds(
     shared: Arc<Shared>,
-    thresholds: Vec<Threshold>,
+    judge: Arc<std::sync::Mutex<Judge>>,
     start: Instant,
     halt: CancellationToken,
 ) -> Option<String> {
-    let watched: Vec<Threshold> = thresholds.into_iter().filter(|t| t.abort_on_fail).collect();
-    if watched.is_empty() {
+    if !lock(&judge).watches() {
         return None;
     }
     let mut tick = tokio::time::interval_at(
@@ -321,10 +304,14 @@ async fn watch_thresholds(
     loop {
         tick.tick().await;
         let elapsed = start.elapsed();
-        let verdicts = {
-            let aggregates = shared.aggregates();
-            thresholds::judge(&watched, &shared.registry, &aggregates, elapsed)
-        };
+        let now = shared.clock.now();
+        let verdicts = lock(&judge).judge(
+            &shared.registry,
+            &shared.tag_sets,
+            &shared.aggregates(),
+            elapsed,
+            now,
+        );
         if let Some(v) = thresholds::abort_reason(&verdicts, elapsed) {
             halt.cancel();
             return Some(format!(
@@ -333,6 +320,10 @@ async fn watch_thresholds(
             ));
         }
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Runs setup or teardown within its timeout; Ctrl-C cuts it short.
@@ -431,10 +422,11 @@ impl Runner for VuRunner {
     }
 
     fn schedule_lag(&mut self, lag: Duration) {
-        self.vu
-            .state()
-            .samples
-            .add(Builtin::ScheduleLag, lag.as_secs_f64() * 1000.0);
+        let state = self.vu.state();
+        let tags = state.tag_set(Some(""), &TagList::default(), &[]);
+        let at = state.shared.clock.now();
+        let ms = lag.as_secs_f64() * 1000.0;
+        state.samples.add(Builtin::ScheduleLag, tags, at, ms);
     }
 }
 
@@ -482,12 +474,7 @@ fn empty_report(
     exit: ExitCode,
     error: Option<String>,
 ) -> Report {
-    let summary = Summary::collect(
-        &shared.registry,
-        &shared.aggregates(),
-        Ending::default(),
-        &args.trend_stats,
-    );
+    let summary = Summary::collect(shared, Ending::default(), &args.summary, &[]);
     Report {
         summary,
         plan,

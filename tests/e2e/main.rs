@@ -12,4 +12,5 @@ mod counts;
 mod executors;
 mod guest_failures;
 mod plain_http;
+mod tags;
 mod thresholds;

@@ -67,6 +67,13 @@ pub struct LoadArgs {
         value_parser = parse_trend_stats
     )]
     pub summary_trend_stats: TrendStatList,
+    /// `compact` (k6's), or `full`: a block per scenario and per group too.
+    #[arg(long, value_name = "MODE", default_value = "compact")]
+    pub summary_mode: crate::summary::SummaryMode,
+    /// Tags whose every value gets its own line under each metric, e.g.
+    /// `name,status`: sub-metrics without a threshold to name them.
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub summary_tags: Vec<String>,
     /// Hide the progress line.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -121,6 +128,16 @@ pub struct OptionArgs {
     /// Do not judge thresholds: the run passes or fails on its own.
     #[arg(long)]
     pub no_thresholds: bool,
+    /// A tag on every sample of the test, `NAME=VALUE`; repeatable.
+    #[arg(long = "tag", value_name = "NAME=VALUE", value_parser = parse_env)]
+    pub tags: Vec<(String, String)>,
+    /// The system tags to record, e.g. `status,method,url,name`.
+    ///
+    /// k6's names: proto, status, method, url, name, group, check, error,
+    /// error_code, scenario, expected_response, and (off by default) vu
+    /// and iter, which the outputs write beside each sample.
+    #[arg(long, value_name = "LIST", value_parser = parse_system_tags)]
+    pub system_tags: Option<crate::metrics::SystemTags>,
     /// Time before `setup()` is abandoned (k6's `setupTimeout`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
     pub setup_timeout: Option<Duration>,
@@ -146,6 +163,8 @@ impl OptionArgs {
             no_setup: self.no_setup.then_some(true),
             no_teardown: self.no_teardown.then_some(true),
             thresholds: self.no_thresholds.then(Vec::new),
+            tags: (!self.tags.is_empty()).then(|| self.tags.iter().cloned().collect()),
+            system_tags: self.system_tags,
         }
     }
 
@@ -200,6 +219,10 @@ pub struct TrendStatList(pub Vec<TrendStat>);
 
 fn parse_trend_stats(s: &str) -> Result<TrendStatList, String> {
     TrendStat::parse_list(s).map(TrendStatList)
+}
+
+fn parse_system_tags(s: &str) -> Result<crate::metrics::SystemTags, String> {
+    crate::metrics::SystemTags::parse(s.split(','))
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {

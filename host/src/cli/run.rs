@@ -55,7 +55,11 @@ pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
         env_options,
         http: HttpConfig::new(),
         progress: !load.quiet,
-        trend_stats: load.summary_trend_stats.0.clone(),
+        summary: crate::summary::SummaryOptions {
+            trend_stats: load.summary_trend_stats.0.clone(),
+            mode: load.summary_mode,
+            tags: load.summary_tags.clone(),
+        },
     };
     let control = Control::default();
     let signals = tokio::spawn(watch_signals(control.clone()));

@@ -105,6 +105,16 @@ impl Outcome {
     }
 }
 
+/// The method of the request a redirect with `status` leads to, as
+/// browsers do it: 303, and 301/302 after a POST, become a GET.
+pub fn method_after(method: &str, status: u16) -> &str {
+    if status == 303 || (matches!(status, 301 | 302) && method == "POST") {
+        "GET"
+    } else {
+        method
+    }
+}
+
 /// One VU's client: its own connections and cookie jar.
 #[derive(Debug, Clone, Default)]
 pub struct VuClient {
@@ -196,8 +206,8 @@ impl VuClient {
                     return out;
                 }
             };
-            // As browsers do: 303, and 301/302 after a POST, become a GET.
-            if out.status == 303 || (matches!(out.status, 301 | 302) && method == "POST") {
+            // A 303 also drops the body of a GET.
+            if out.status == 303 || method_after(&method, out.status) != method {
                 method = "GET".into();
                 body = None;
             }

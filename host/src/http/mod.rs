@@ -12,6 +12,6 @@ mod error;
 mod plain;
 mod timing;
 
-pub use client::{HttpConfig, Outcome, Prepared, VuClient, tls_config};
+pub use client::{HttpConfig, Outcome, Prepared, VuClient, method_after, tls_config};
 pub use error::{classify, code};
 pub use timing::Timings;

@@ -6,37 +6,50 @@ use std::time::Duration;
 
 use crate::bindings::http::{BodyMode, Host, Request, Response, Timings};
 use crate::http::{Outcome, Prepared, VuClient};
-use crate::metrics::{Builtin, SampleBuffer};
+use crate::metrics::{Builtin, SystemTag, TagList, number_text};
 use crate::vu::{Shared, VuState};
 
 impl Host for VuState {
     async fn send(&mut self, req: Request) -> Response {
         let client = self.client();
-        let mut prepared = prepare(req);
+        let (mut prepared, tags) = prepare(req);
         prepared.parsed = self.cached_url(&prepared.url);
         let missed = prepared.parsed.is_none().then(|| prepared.url.clone());
         let (out, parsed) = spawn_send(&self.shared, client, prepared).await;
         if let (Some(url), Some(parsed)) = (missed, parsed) {
             self.remember_url(url, parsed);
         }
-        record(&mut self.samples, &out);
+        record(self, &tags, &out);
         self.flush_if_full();
         response(out)
     }
 
     async fn batch(&mut self, reqs: Vec<Request>) -> Vec<Response> {
         let client: VuClient = self.client();
-        let sends = reqs
+        let (prepared, tags): (Vec<_>, Vec<_>) = reqs.into_iter().map(prepare).unzip();
+        let sends = prepared
             .into_iter()
-            .map(|r| spawn_send(&self.shared, client.clone(), prepare(r)));
+            .map(|r| spawn_send(&self.shared, client.clone(), r));
         let outs = futures_util::future::join_all(sends).await;
-        outs.into_iter()
-            .map(|(out, _)| {
-                record(&mut self.samples, &out);
+        let responses = outs
+            .into_iter()
+            .zip(&tags)
+            .map(|((out, _), tags)| {
+                record(self, tags, &out);
                 response(out)
             })
-            .collect()
+            .collect();
+        self.flush_if_full();
+        responses
     }
+}
+
+/// What a request's samples are tagged with besides what its response
+/// tells: the method it was sent with, its `name`, and the guest's tags.
+struct RequestTags {
+    method: String,
+    name: Option<String>,
+    own: Vec<(String, String)>,
 }
 
 /// Sends a request on its own task; returns the outcome and the URL, if
@@ -76,8 +89,13 @@ async fn spawn_send(
     }
 }
 
-fn prepare(req: Request) -> Prepared {
-    Prepared {
+fn prepare(req: Request) -> (Prepared, RequestTags) {
+    let tags = RequestTags {
+        method: req.method.clone(),
+        name: req.name,
+        own: req.tags,
+    };
+    let prepared = Prepared {
         method: req.method,
         url: req.url,
         parsed: None,
@@ -87,30 +105,79 @@ fn prepare(req: Request) -> Prepared {
             .timeout_ms
             .map(|ms| Duration::from_millis(u64::from(ms))),
         discard_body: matches!(req.body_mode, BodyMode::Discard),
-    }
+    };
+    (prepared, tags)
 }
 
-/// The samples of one request, as k6 records them.
-fn record(samples: &mut SampleBuffer, out: &Outcome) {
+/// The samples of one request, each redirect hop a request of its own,
+/// as k6 records them.
+fn record(vu: &mut VuState, req: &RequestTags, out: &Outcome) {
+    let at = vu.shared.clock.now();
+    let mut method = req.method.as_str();
     for hop in &out.redirects {
-        record(samples, hop);
+        record_one(vu, method, req, hop, at);
+        method = crate::http::method_after(method, hop.status);
     }
-    let t = &out.timings;
-    samples.add(Builtin::HttpReqs, 1.0);
-    samples.add(Builtin::HttpReqDuration, t.duration);
-    samples.add(Builtin::HttpReqBlocked, t.blocked);
-    samples.add(Builtin::HttpReqConnecting, t.connecting);
-    samples.add(Builtin::HttpReqTlsHandshaking, t.tls_handshaking);
-    samples.add(Builtin::HttpReqSending, t.sending);
-    samples.add(Builtin::HttpReqWaiting, t.waiting);
-    samples.add(Builtin::HttpReqReceiving, t.receiving);
+    record_one(vu, method, req, out, at);
+}
+
+fn record_one(vu: &mut VuState, method: &str, req: &RequestTags, out: &Outcome, at: u64) {
     let expected = out.expected();
-    samples.add(Builtin::HttpReqFailed, f64::from(u8::from(!expected)));
-    if expected {
-        samples.add(Builtin::HttpReqDurationExpected, t.duration);
+    let tags = vu.tag_set(None, &system_tags(&vu.shared, method, req, out), &req.own);
+    let t = &out.timings;
+    let samples = &mut vu.samples;
+    let mut add = |metric: Builtin, value: f64| samples.add(metric, tags, at, value);
+    add(Builtin::HttpReqs, 1.0);
+    add(Builtin::HttpReqDuration, t.duration);
+    add(Builtin::HttpReqBlocked, t.blocked);
+    add(Builtin::HttpReqConnecting, t.connecting);
+    add(Builtin::HttpReqTlsHandshaking, t.tls_handshaking);
+    add(Builtin::HttpReqSending, t.sending);
+    add(Builtin::HttpReqWaiting, t.waiting);
+    add(Builtin::HttpReqReceiving, t.receiving);
+    add(Builtin::HttpReqFailed, f64::from(u8::from(!expected)));
+    add(Builtin::DataSent, out.bytes_sent as f64);
+    add(Builtin::DataReceived, out.bytes_received as f64);
+}
+
+/// The system tags of one request, those the run records.
+fn system_tags<'a>(
+    shared: &Shared,
+    method: &'a str,
+    req: &'a RequestTags,
+    out: &'a Outcome,
+) -> TagList<'a> {
+    let system = shared.tag_config().system;
+    let on = |tag| system.has(tag);
+    let mut list = TagList::with_capacity(9);
+    if on(SystemTag::Method) {
+        list.set("method", method);
     }
-    samples.add(Builtin::DataSent, out.bytes_sent as f64);
-    samples.add(Builtin::DataReceived, out.bytes_received as f64);
+    if on(SystemTag::Url) {
+        list.set("url", &out.url);
+    }
+    if on(SystemTag::Name) {
+        list.set("name", req.name.as_deref().unwrap_or(&out.url));
+    }
+    if on(SystemTag::Status) {
+        list.set("status", number_text(u32::from(out.status)));
+    }
+    if on(SystemTag::Proto) && !out.proto.is_empty() {
+        list.set("proto", out.proto);
+    }
+    if on(SystemTag::ExpectedResponse) {
+        list.set(
+            "expected_response",
+            if out.expected() { "true" } else { "false" },
+        );
+    }
+    if on(SystemTag::Error) && !out.error.is_empty() {
+        list.set("error", &out.error);
+    }
+    if on(SystemTag::ErrorCode) && out.error_code != 0 {
+        list.set("error_code", number_text(out.error_code));
+    }
+    list
 }
 
 fn response(out: Outcome) -> Response {

@@ -6,7 +6,7 @@ use wasmtime::component::Resource;
 
 use crate::bindings::metrics::{Host, HostMetric, MetricKind as WitKind};
 use crate::bindings::types::Tags;
-use crate::metrics::{Builtin, Contains, MetricId, MetricKind};
+use crate::metrics::{Builtin, Contains, MetricId, MetricKind, SystemTag, TagList};
 use crate::vu::VuState;
 
 /// A guest's handle on a metric it defined.
@@ -43,11 +43,12 @@ impl HostMetric for VuState {
             .map_err(|e| e.to_string())
     }
 
-    async fn add(&mut self, metric: Resource<MetricHandle>, value: f64, _tags: Tags) {
-        // TODO(#4): aggregate by tag set.
+    async fn add(&mut self, metric: Resource<MetricHandle>, value: f64, tags: Tags) {
         if let Ok(handle) = self.table.get(&metric) {
             let id = handle.id;
-            self.samples.add_id(id, value);
+            let set = self.tag_set(None, &TagList::default(), &tags);
+            let at = self.shared.clock.now();
+            self.samples.add(id, set, at, value);
             self.flush_if_full();
         }
     }
@@ -59,9 +60,15 @@ impl HostMetric for VuState {
 }
 
 impl Host for VuState {
-    async fn check(&mut self, name: String, passed: bool, _tags: Tags) -> bool {
+    async fn check(&mut self, name: String, passed: bool, tags: Tags) -> bool {
         let id = self.check_id(&name);
-        self.samples.check(id, passed);
+        let mut system = TagList::default();
+        if self.shared.tag_config().system.has(SystemTag::Check) {
+            system.set("check", &name);
+        }
+        let set = self.tag_set(None, &system, &tags);
+        let at = self.shared.clock.now();
+        self.samples.check(id, passed, set, at);
         self.flush_if_full();
         passed
     }
@@ -71,12 +78,13 @@ impl Host for VuState {
         self.groups.push((path, Instant::now()));
     }
 
+    /// Records the group's time, tagged with the group's own path.
     async fn group_end(&mut self) {
-        if let Some((_, start)) = self.groups.pop() {
-            self.samples.add(
-                Builtin::GroupDuration,
-                start.elapsed().as_secs_f64() * 1000.0,
-            );
+        if let Some((path, start)) = self.groups.pop() {
+            let set = self.tag_set(Some(&path), &TagList::default(), &[]);
+            let at = self.shared.clock.now();
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            self.samples.add(Builtin::GroupDuration, set, at, ms);
         }
     }
 }

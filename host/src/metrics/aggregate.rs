@@ -1,11 +1,18 @@
-//! Running aggregates of every metric: what the summary, the progress line
-//! and (later) thresholds read.
+//! Running aggregates of every metric, per tag set: what the summary,
+//! the progress line and thresholds read.
+//!
+//! Each sample lands in the aggregate of its (tag set, metric) pair, so a
+//! sample costs one update whatever filters are asked later. A metric's
+//! total, or a sub-metric such as `http_req_duration{status:200}`, is the
+//! merge of the sets it covers: exact, since trends are HdrHistograms.
+//! Windowed thresholds also get their samples in time buckets.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use super::{MetricId, MetricKind, Registry, Sample, TrendStat};
+use super::{MetricId, MetricKind, Registry, Sample, TagFilter, TagSetId, TagSets, TrendStat};
 
 /// Trend values are kept in thousandths of their unit (microseconds for
 /// times), so three significant digits hold for values down to 0.1 ms.
@@ -13,10 +20,107 @@ const TREND_SCALE: f64 = 1000.0;
 
 #[derive(Debug, Clone)]
 enum Agg {
-    Counter { sum: f64 },
-    Gauge { last: f64, min: f64, max: f64 },
-    Rate { trues: u64, total: u64 },
-    Trend(Trend),
+    Counter {
+        sum: f64,
+    },
+    Gauge {
+        last: f64,
+        at: u64,
+        min: f64,
+        max: f64,
+    },
+    Rate {
+        trues: u64,
+        total: u64,
+    },
+    /// Boxed: most tag sets hold no trend, and a slot stays small.
+    Trend(Box<Trend>),
+}
+
+impl Agg {
+    fn new(kind: MetricKind) -> Agg {
+        match kind {
+            MetricKind::Counter => Agg::Counter { sum: 0.0 },
+            MetricKind::Gauge => Agg::Gauge {
+                last: 0.0,
+                at: 0,
+                min: f64::INFINITY,
+                max: f64::NEG_INFINITY,
+            },
+            MetricKind::Rate => Agg::Rate { trues: 0, total: 0 },
+            MetricKind::Trend => Agg::Trend(Box::new(Trend::new())),
+        }
+    }
+
+    fn add(&mut self, at: u64, value: f64) {
+        match self {
+            Agg::Counter { sum } => *sum += value,
+            Agg::Gauge {
+                last,
+                at: last_at,
+                min,
+                max,
+            } => {
+                if at >= *last_at {
+                    *last = value;
+                    *last_at = at;
+                }
+                *min = min.min(value);
+                *max = max.max(value);
+            }
+            Agg::Rate { trues, total } => {
+                *trues += u64::from(value != 0.0);
+                *total += 1;
+            }
+            Agg::Trend(trend) => trend.add(value),
+        }
+    }
+
+    /// Adds `other`'s samples, as if they had been added here.
+    fn merge(&mut self, other: &Agg) {
+        match (self, other) {
+            (Agg::Counter { sum }, Agg::Counter { sum: o }) => *sum += o,
+            (
+                Agg::Gauge { last, at, min, max },
+                Agg::Gauge {
+                    last: o_last,
+                    at: o_at,
+                    min: o_min,
+                    max: o_max,
+                },
+            ) => {
+                if o_at >= at {
+                    *last = *o_last;
+                    *at = *o_at;
+                }
+                *min = min.min(*o_min);
+                *max = max.max(*o_max);
+            }
+            (Agg::Rate { trues, total }, Agg::Rate { trues: t, total: n }) => {
+                *trues += t;
+                *total += n;
+            }
+            (Agg::Trend(a), Agg::Trend(b)) => a.merge(b),
+            // One metric has one kind, so its aggregates always match.
+            _ => debug_assert!(false, "merging aggregates of different kinds"),
+        }
+    }
+
+    fn value(&self, stats: &[TrendStat]) -> MetricValue {
+        match self {
+            Agg::Counter { sum } => MetricValue::Counter { count: *sum },
+            Agg::Gauge { last, min, max, .. } => MetricValue::Gauge {
+                value: *last,
+                min: *min,
+                max: *max,
+            },
+            Agg::Rate { trues, total } => MetricValue::Rate {
+                trues: *trues,
+                total: *total,
+            },
+            Agg::Trend(t) => MetricValue::Trend(t.stats(stats)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +162,19 @@ impl Trend {
         self.sum += value;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
+    }
+
+    fn merge(&mut self, other: &Trend) {
+        if other.count == 0 {
+            return;
+        }
+        // Both auto-resize, so the add can only fail on counts overflowing
+        // u64; then the few samples lost do not matter.
+        let _ = self.hist.add(&other.hist);
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
     }
 
     fn percentile(&self, p: f64) -> f64 {
@@ -137,12 +254,14 @@ pub struct CheckCounts {
     pub fails: u64,
 }
 
-/// The aggregates of one run, indexed by metric id.
+/// The aggregates of one run.
 #[derive(Debug, Default)]
 pub struct Aggregates {
-    metrics: Vec<Option<Agg>>,
+    /// Indexed by tag set, then by metric.
+    sets: Vec<Vec<Option<Agg>>>,
     checks: Vec<CheckCounts>,
     check_ids: HashMap<(String, String), u32>,
+    windows: Vec<Window>,
 }
 
 impl Aggregates {
@@ -163,10 +282,15 @@ impl Aggregates {
         id
     }
 
-    pub fn apply(&mut self, registry: &Registry, samples: &[Sample]) {
+    pub fn apply(&mut self, registry: &Registry, tags: &TagSets, samples: &[Sample]) {
         for sample in samples {
             match *sample {
-                Sample::Value { metric, value } => self.add(registry, metric, value),
+                Sample::Value {
+                    metric,
+                    tags: set,
+                    at,
+                    value,
+                } => self.add(registry, tags, metric, set, at, value),
                 Sample::Check { check, passed } => {
                     if let Some(c) = self.checks.get_mut(check as usize) {
                         if passed { c.passes += 1 } else { c.fails += 1 }
@@ -176,70 +300,216 @@ impl Aggregates {
         }
     }
 
-    pub fn add(&mut self, registry: &Registry, metric: MetricId, value: f64) {
-        let index = metric.0 as usize;
-        if self.metrics.len() <= index {
-            self.metrics.resize(index + 1, None);
+    pub fn add(
+        &mut self,
+        registry: &Registry,
+        tags: &TagSets,
+        metric: MetricId,
+        set: TagSetId,
+        at: u64,
+        value: f64,
+    ) {
+        let (s, m) = (set.0 as usize, metric.0 as usize);
+        if self.sets.len() <= s {
+            self.sets.resize_with(s + 1, Vec::new);
         }
-        let agg = self.metrics[index].get_or_insert_with(|| match registry.def(metric).kind {
-            MetricKind::Counter => Agg::Counter { sum: 0.0 },
-            MetricKind::Gauge => Agg::Gauge {
-                last: value,
-                min: value,
-                max: value,
-            },
-            MetricKind::Rate => Agg::Rate { trues: 0, total: 0 },
-            MetricKind::Trend => Agg::Trend(Trend::new()),
-        });
-        match agg {
-            Agg::Counter { sum } => *sum += value,
-            Agg::Gauge { last, min, max } => {
-                *last = value;
-                *min = min.min(value);
-                *max = max.max(value);
-            }
-            Agg::Rate { trues, total } => {
-                *trues += u64::from(value != 0.0);
-                *total += 1;
-            }
-            Agg::Trend(trend) => trend.add(value),
+        let slots = &mut self.sets[s];
+        if slots.len() <= m {
+            slots.resize(m + 1, None);
+        }
+        slots[m]
+            .get_or_insert_with(|| Agg::new(registry.def(metric).kind))
+            .add(at, value);
+        for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
+            w.add(registry, tags, set, at, value);
         }
     }
 
-    /// The value of a metric that has samples; a trend shows `stats`.
+    /// A metric's value over all its samples; `None` if it has none. A
+    /// trend shows `stats`.
     pub fn value(&self, metric: MetricId, stats: &[TrendStat]) -> Option<MetricValue> {
-        Some(match self.metrics.get(metric.0 as usize)?.as_ref()? {
-            Agg::Counter { sum } => MetricValue::Counter { count: *sum },
-            Agg::Gauge { last, min, max } => MetricValue::Gauge {
-                value: *last,
-                min: *min,
-                max: *max,
-            },
-            Agg::Rate { trues, total } => MetricValue::Rate {
-                trues: *trues,
-                total: *total,
-            },
-            Agg::Trend(t) => MetricValue::Trend(t.stats(stats)),
+        self.value_where(metric, stats, |_| true)
+    }
+
+    /// A metric's value over the samples of the tag sets `pick` accepts.
+    pub fn value_where(
+        &self,
+        metric: MetricId,
+        stats: &[TrendStat],
+        mut pick: impl FnMut(TagSetId) -> bool,
+    ) -> Option<MetricValue> {
+        let mut merged: Option<Agg> = None;
+        for (set, agg) in self.of(metric) {
+            if !pick(set) {
+                continue;
+            }
+            match &mut merged {
+                Some(m) => m.merge(agg),
+                None => merged = Some(agg.clone()),
+            }
+        }
+        merged.map(|m| m.value(stats))
+    }
+
+    /// The value of `metric` over the tag sets `filter` matches.
+    pub fn value_matching(
+        &self,
+        metric: MetricId,
+        stats: &[TrendStat],
+        filter: &TagFilter,
+        tags: &TagSets,
+    ) -> Option<MetricValue> {
+        if filter.is_empty() {
+            return self.value(metric, stats);
+        }
+        self.value_where(metric, stats, |set| filter.matches(&tags.get(set)))
+    }
+
+    /// The tag sets that hold samples of `metric`.
+    pub fn sets_of(&self, metric: MetricId) -> impl Iterator<Item = TagSetId> + '_ {
+        self.of(metric).map(|(set, _)| set)
+    }
+
+    fn of(&self, metric: MetricId) -> impl Iterator<Item = (TagSetId, &Agg)> {
+        self.sets.iter().enumerate().filter_map(move |(s, slots)| {
+            let agg = slots.get(metric.0 as usize)?.as_ref()?;
+            Some((TagSetId(s as u32), agg))
         })
     }
 
     pub fn checks(&self) -> &[CheckCounts] {
         &self.checks
     }
+
+    /// Starts keeping the samples of `metric` that match `filter` in time
+    /// buckets, to judge them over the last `width`; returns the window's
+    /// index for [`Aggregates::window_value`].
+    pub fn watch_window(&mut self, metric: MetricId, filter: TagFilter, width: Duration) -> usize {
+        let width = width.as_micros().max(1) as u64;
+        // About thirty buckets a window, none shorter than a second.
+        let slot = (width / 30).max(1_000_000);
+        self.windows.push(Window {
+            metric,
+            filter,
+            width,
+            slot,
+            matches: Vec::new(),
+            buckets: VecDeque::new(),
+        });
+        self.windows.len() - 1
+    }
+
+    /// A window's value over the samples taken in the `width` before
+    /// `now` (microseconds of the run's clock), to the bucket.
+    pub fn window_value(
+        &self,
+        window: usize,
+        now: u64,
+        stats: &[TrendStat],
+    ) -> Option<MetricValue> {
+        let w = self.windows.get(window)?;
+        let first = now.saturating_sub(w.width) / w.slot;
+        let mut merged: Option<Agg> = None;
+        for (_, agg) in w.buckets.iter().filter(|(slot, _)| *slot >= first) {
+            match &mut merged {
+                Some(m) => m.merge(agg),
+                None => merged = Some(agg.clone()),
+            }
+        }
+        merged.map(|m| m.value(stats))
+    }
+}
+
+/// The recent samples of one sub-metric, in buckets of `slot` µs.
+#[derive(Debug)]
+struct Window {
+    metric: MetricId,
+    filter: TagFilter,
+    width: u64,
+    slot: u64,
+    /// Per tag set: unknown yet, matches, or not.
+    matches: Vec<Option<bool>>,
+    /// (slot index, aggregate), oldest first.
+    buckets: VecDeque<(u64, Agg)>,
+}
+
+impl Window {
+    fn add(&mut self, registry: &Registry, tags: &TagSets, set: TagSetId, at: u64, value: f64) {
+        let s = set.0 as usize;
+        if self.matches.len() <= s {
+            self.matches.resize(s + 1, None);
+        }
+        let matches = *self.matches[s].get_or_insert_with(|| self.filter.matches(&tags.get(set)));
+        if !matches {
+            return;
+        }
+        let slot = at / self.slot;
+        // Samples come in nearly in order: look from the newest bucket.
+        let pos = self.buckets.iter().rposition(|(s, _)| *s <= slot);
+        let agg = match pos {
+            Some(i) if self.buckets[i].0 == slot => &mut self.buckets[i].1,
+            _ => {
+                let index = pos.map_or(0, |i| i + 1);
+                let kind = registry.def(self.metric).kind;
+                self.buckets.insert(index, (slot, Agg::new(kind)));
+                &mut self.buckets[index].1
+            }
+        };
+        agg.add(at, value);
+        // Keep one window and a bucket of slack behind the newest sample.
+        let newest = self.buckets.back().map_or(0, |(s, _)| *s);
+        let keep_from = newest.saturating_sub(self.width / self.slot + 1);
+        while self.buckets.front().is_some_and(|(s, _)| *s < keep_from) {
+            self.buckets.pop_front();
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Builtin;
+    use crate::metrics::{Builtin, TagList};
+
+    /// A run's registry and tag sets, and a shorthand to intern tags.
+    struct Run {
+        registry: Registry,
+        tags: TagSets,
+        aggs: Aggregates,
+    }
+
+    impl Run {
+        fn new() -> Self {
+            Run {
+                registry: Registry::default(),
+                tags: TagSets::default(),
+                aggs: Aggregates::default(),
+            }
+        }
+
+        fn set(&self, tags: &[(&str, &str)]) -> TagSetId {
+            let mut list = TagList::default();
+            list.extend(tags.iter().copied());
+            self.tags.intern(&mut list)
+        }
+
+        fn add(&mut self, metric: Builtin, set: TagSetId, at: u64, value: f64) {
+            self.aggs
+                .add(&self.registry, &self.tags, metric.id(), set, at, value);
+        }
+    }
+
+    fn trend(value: Option<MetricValue>) -> TrendStats {
+        match value {
+            Some(MetricValue::Trend(t)) => t,
+            other => panic!("not a trend: {other:?}"),
+        }
+    }
 
     #[test]
     fn trend_percentiles_are_exact_to_three_digits() {
-        let registry = Registry::default();
-        let mut aggs = Aggregates::default();
-        let id = Builtin::HttpReqDuration.id();
+        let mut run = Run::new();
         for ms in 1..=1000 {
-            aggs.add(&registry, id, f64::from(ms));
+            run.add(Builtin::HttpReqDuration, TagSetId::EMPTY, 0, f64::from(ms));
         }
         let asked = [
             TrendStat::Count,
@@ -250,9 +520,7 @@ mod tests {
             TrendStat::Percentile(95.0),
             TrendStat::Percentile(99.9),
         ];
-        let Some(MetricValue::Trend(stats)) = aggs.value(id, &asked) else {
-            panic!("not a trend")
-        };
+        let stats = trend(run.aggs.value(Builtin::HttpReqDuration.id(), &asked));
         assert_eq!(stats.count, 1000);
         let got: Vec<f64> = stats.values.iter().map(|(_, v)| *v).collect();
         let expected = [1000.0, 1.0, 1000.0, 500.5, 500.0, 950.0, 999.0];
@@ -265,36 +533,62 @@ mod tests {
     }
 
     #[test]
+    fn a_metric_is_the_exact_merge_of_its_tag_sets() {
+        let mut run = Run::new();
+        let ok = run.set(&[("status", "200"), ("name", "a")]);
+        let slow = run.set(&[("status", "200"), ("name", "b")]);
+        let failed = run.set(&[("status", "500"), ("name", "a")]);
+        let mut single = Run::new();
+        for i in 0..3000u32 {
+            let (set, ms) = match i % 3 {
+                0 => (ok, f64::from(i % 97)),
+                1 => (slow, 100.0 + f64::from(i % 389)),
+                _ => (failed, 2.0 * f64::from(i % 53)),
+            };
+            run.add(Builtin::HttpReqDuration, set, 0, ms);
+            single.add(Builtin::HttpReqDuration, TagSetId::EMPTY, 0, ms);
+        }
+        let stats = [TrendStat::Percentile(95.0), TrendStat::Med, TrendStat::Avg];
+        let id = Builtin::HttpReqDuration.id();
+        assert_eq!(
+            run.aggs.value(id, &stats),
+            single.aggs.value(id, &stats),
+            "the merge equals one histogram of every sample"
+        );
+        let (_, status_200) = TagFilter::split("x{status:200}").unwrap();
+        let sub = trend(run.aggs.value_matching(id, &stats, &status_200, &run.tags));
+        assert_eq!(sub.count, 2000);
+        let (_, name_a) = TagFilter::split("x{name:a}").unwrap();
+        let a = trend(
+            run.aggs
+                .value_matching(id, &[TrendStat::Max], &name_a, &run.tags),
+        );
+        assert_eq!((a.count, a.get(TrendStat::Max)), (2000, Some(104.0)));
+        assert_eq!(run.aggs.sets_of(id).collect::<Vec<_>>(), [ok, slow, failed]);
+    }
+
+    #[test]
     fn counters_rates_gauges_and_checks() {
-        let registry = Registry::default();
-        let mut aggs = Aggregates::default();
-        let check = aggs.check_id("", "ok");
-        assert_eq!(aggs.check_id("", "ok"), check);
+        let mut run = Run::new();
+        let a = run.set(&[("name", "a")]);
+        let b = run.set(&[("name", "b")]);
+        let check = run.aggs.check_id("", "ok");
+        assert_eq!(run.aggs.check_id("", "ok"), check);
+        let value = |metric: Builtin, tags, at, value| Sample::Value {
+            metric: metric.id(),
+            tags,
+            at,
+            value,
+        };
         let samples = [
-            Sample::Value {
-                metric: Builtin::HttpReqs.id(),
-                value: 1.0,
-            },
-            Sample::Value {
-                metric: Builtin::HttpReqs.id(),
-                value: 1.0,
-            },
-            Sample::Value {
-                metric: Builtin::HttpReqFailed.id(),
-                value: 1.0,
-            },
-            Sample::Value {
-                metric: Builtin::HttpReqFailed.id(),
-                value: 0.0,
-            },
-            Sample::Value {
-                metric: Builtin::Vus.id(),
-                value: 5.0,
-            },
-            Sample::Value {
-                metric: Builtin::Vus.id(),
-                value: 2.0,
-            },
+            value(Builtin::HttpReqs, a, 0, 1.0),
+            value(Builtin::HttpReqs, b, 0, 1.0),
+            value(Builtin::HttpReqFailed, a, 0, 1.0),
+            value(Builtin::HttpReqFailed, b, 0, 0.0),
+            // The gauge's value is the latest sample's, whatever the order
+            // the sets arrive in.
+            value(Builtin::Vus, b, 20, 2.0),
+            value(Builtin::Vus, a, 10, 5.0),
             Sample::Check {
                 check,
                 passed: true,
@@ -304,24 +598,55 @@ mod tests {
                 passed: false,
             },
         ];
-        aggs.apply(&registry, &samples);
+        run.aggs.apply(&run.registry, &run.tags, &samples);
         assert_eq!(
-            aggs.value(Builtin::HttpReqs.id(), &[]),
+            run.aggs.value(Builtin::HttpReqs.id(), &[]),
             Some(MetricValue::Counter { count: 2.0 })
         );
         assert_eq!(
-            aggs.value(Builtin::HttpReqFailed.id(), &[]),
+            run.aggs.value(Builtin::HttpReqFailed.id(), &[]),
             Some(MetricValue::Rate { trues: 1, total: 2 })
         );
         assert_eq!(
-            aggs.value(Builtin::Vus.id(), &[]),
+            run.aggs.value(Builtin::Vus.id(), &[]),
             Some(MetricValue::Gauge {
                 value: 2.0,
                 min: 2.0,
                 max: 5.0
             })
         );
-        assert_eq!((aggs.checks()[0].passes, aggs.checks()[0].fails), (1, 1));
-        assert_eq!(aggs.value(Builtin::Iterations.id(), &[]), None);
+        let c = &run.aggs.checks()[0];
+        assert_eq!((c.passes, c.fails), (1, 1));
+        assert_eq!(run.aggs.value(Builtin::Iterations.id(), &[]), None);
+    }
+
+    #[test]
+    fn a_window_holds_only_recent_matching_samples() {
+        const S: u64 = 1_000_000;
+        let mut run = Run::new();
+        let id = Builtin::HttpReqDuration.id();
+        let (_, filter) = TagFilter::split("x{name:a}").unwrap();
+        let w = run.aggs.watch_window(id, filter, Duration::from_secs(10));
+        let a = run.set(&[("name", "a")]);
+        let b = run.set(&[("name", "b")]);
+        // 100 ms for a minute, then 900 ms for ten seconds; b is ignored.
+        for second in 0..70 {
+            let ms = if second < 60 { 100.0 } else { 900.0 };
+            run.add(Builtin::HttpReqDuration, a, second * S, ms);
+            run.add(Builtin::HttpReqDuration, b, second * S, 5000.0);
+        }
+        // A late sample from before the window is not counted in it.
+        run.add(Builtin::HttpReqDuration, a, 30 * S, 1.0);
+        let stats = [TrendStat::Min, TrendStat::Avg];
+        let last = trend(run.aggs.window_value(w, 70 * S, &stats));
+        assert_eq!(last.count, 10);
+        assert_eq!(last.get(TrendStat::Min), Some(900.0));
+        // Half the window later, half of it is the old level.
+        let later = trend(run.aggs.window_value(w, 65 * S, &stats));
+        assert_eq!(later.get(TrendStat::Min), Some(100.0));
+        assert!(
+            run.aggs.windows[w].buckets.len() <= 12,
+            "old buckets are dropped"
+        );
     }
 }

@@ -66,16 +66,13 @@ pub enum Builtin {
     DataReceived,
     Checks,
     GroupDuration,
-    /// `http_req_duration` of responses whose status was expected (k6
-    /// prints it as `{ expected_response:true }`).
-    HttpReqDurationExpected,
     /// How late each arrival-rate iteration started.
     ScheduleLag,
     /// Arrival-rate iterations that found no VU to run on.
     DroppedIterations,
 }
 
-const BUILTINS: [(Builtin, &str, MetricKind, Contains); 21] = {
+const BUILTINS: [(Builtin, &str, MetricKind, Contains); 20] = {
     use Contains::*;
     use MetricKind::*;
     [
@@ -117,12 +114,6 @@ const BUILTINS: [(Builtin, &str, MetricKind, Contains); 21] = {
         (Builtin::DataReceived, "data_received", Counter, Data),
         (Builtin::Checks, "checks", Rate, Default),
         (Builtin::GroupDuration, "group_duration", Trend, Time),
-        (
-            Builtin::HttpReqDurationExpected,
-            "http_req_duration{expected_response:true}",
-            Trend,
-            Time,
-        ),
         (Builtin::ScheduleLag, "schedule_lag", Trend, Time),
         (
             Builtin::DroppedIterations,
@@ -136,6 +127,12 @@ const BUILTINS: [(Builtin, &str, MetricKind, Contains); 21] = {
 impl Builtin {
     pub fn id(self) -> MetricId {
         MetricId(self as u32)
+    }
+}
+
+impl From<Builtin> for MetricId {
+    fn from(b: Builtin) -> MetricId {
+        b.id()
     }
 }
 

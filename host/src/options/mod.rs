@@ -12,6 +12,7 @@
 
 mod parse;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError, Scenario, Stage,
 };
+use crate::metrics::{SystemTags, TagConfig};
 use crate::thresholds::Threshold;
 
 /// k6's default `setupTimeout` and `teardownTimeout`.
@@ -43,6 +45,10 @@ pub struct Layer {
     pub no_teardown: Option<bool>,
     /// k6's `thresholds`; a higher source's replace a lower one's.
     pub thresholds: Option<Vec<Threshold>>,
+    /// k6's `tags`: on every sample of the test.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// k6's `systemTags`: the system tags to record.
+    pub system_tags: Option<SystemTags>,
 }
 
 impl Layer {
@@ -89,6 +95,8 @@ impl Layer {
             no_setup: over.no_setup.or(self.no_setup),
             no_teardown: over.no_teardown.or(self.no_teardown),
             thresholds: over.thresholds.clone().or(self.thresholds),
+            tags: over.tags.clone().or(self.tags),
+            system_tags: over.system_tags.or(self.system_tags),
         }
     }
 }
@@ -136,7 +144,8 @@ pub fn from_file(path: &Path) -> Result<Layer, OptionsError> {
 /// `BARRAGE_DURATION`, `BARRAGE_ITERATIONS`, `BARRAGE_STAGES`
 /// (`30s:10,1m:10`), `BARRAGE_RATE`, `BARRAGE_PRE_ALLOCATED_VUS`,
 /// `BARRAGE_MAX_VUS`, `BARRAGE_SETUP_TIMEOUT`, `BARRAGE_TEARDOWN_TIMEOUT`,
-/// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN` and `BARRAGE_NO_THRESHOLDS`.
+/// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN`, `BARRAGE_NO_THRESHOLDS` and
+/// `BARRAGE_SYSTEM_TAGS` (`status,method,url`).
 pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsError> {
     let var = |name: &str| get(name);
     Ok(Layer {
@@ -156,6 +165,10 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
         no_teardown: env_var(&var, "BARRAGE_NO_TEARDOWN", boolean)?,
         thresholds: env_var(&var, "BARRAGE_NO_THRESHOLDS", boolean)?
             .and_then(|off| off.then(Vec::new)),
+        tags: None,
+        system_tags: env_var(&var, "BARRAGE_SYSTEM_TAGS", |v| {
+            SystemTags::parse(v.split(','))
+        })?,
     })
 }
 
@@ -215,6 +228,7 @@ pub struct Resolved {
     pub no_setup: bool,
     pub no_teardown: bool,
     pub thresholds: Vec<Threshold>,
+    pub tags: TagConfig,
 }
 
 /// Turns the merged layer into a plan.
@@ -230,6 +244,10 @@ pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
         no_setup: layer.no_setup.unwrap_or(false),
         no_teardown: layer.no_teardown.unwrap_or(false),
         thresholds: layer.thresholds.clone().unwrap_or_default(),
+        tags: TagConfig {
+            system: layer.system_tags.unwrap_or_default(),
+            test: layer.tags.clone().unwrap_or_default().into_iter().collect(),
+        },
     })
 }
 

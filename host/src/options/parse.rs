@@ -13,6 +13,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Scenario, Stage,
 };
+use crate::metrics::{SystemTags, TagFilter};
 use crate::thresholds::Threshold;
 
 /// The top-level options this version knows.
@@ -30,6 +31,8 @@ const TOP_LEVEL: &[&str] = &[
     "noSetup",
     "noTeardown",
     "thresholds",
+    "tags",
+    "systemTags",
 ];
 
 /// Keys every scenario may have, whatever its executor.
@@ -262,6 +265,8 @@ pub fn layer(root: &Value) -> Result<Layer> {
         no_setup: f.get("noSetup", |a| a.boolean())?,
         no_teardown: f.get("noTeardown", |a| a.boolean())?,
         thresholds: f.get("thresholds", thresholds)?,
+        tags: f.get("tags", |a| a.strings())?,
+        system_tags: f.get("systemTags", system_tags)?,
     };
     if layer.scenarios.is_some()
         && let Some(shortcut) = layer.shortcut()
@@ -274,6 +279,23 @@ pub fn layer(root: &Value) -> Result<Layer> {
     Ok(layer)
 }
 
+/// k6's `systemTags`: a list of names.
+fn system_tags(at: &At<'_>) -> Result<SystemTags> {
+    let Some(items) = at.value.as_array() else {
+        return at.expected("a list of tag names");
+    };
+    let mut names = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{}[{i}]", at.path);
+        let at = At {
+            path: &path,
+            value: item,
+        };
+        names.push(at.string()?.to_owned());
+    }
+    SystemTags::parse(names.iter().map(String::as_str)).map_err(|e| format!("{}: {e}", at.path))
+}
+
 /// `{"metric": ["p(95)<500", {"threshold": "rate<0.01", "abortOnFail":
 /// true, "delayAbortEval": "10s"}]}`; a single string for a metric's one
 /// threshold is accepted too.
@@ -281,18 +303,11 @@ fn thresholds(at: &At<'_>) -> Result<Vec<Threshold>> {
     let mut out = Vec::new();
     for (metric, list) in at.object()? {
         let path = join(at.path, metric);
-        let name = metric.split('{').next().unwrap_or_default();
-        let selector_ok = match metric.find('{') {
-            None => true,
-            Some(i) => metric.ends_with('}') && i + 2 < metric.len(),
-        };
-        if name.is_empty()
-            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            || !selector_ok
-        {
+        let (name, _) = TagFilter::split(metric).map_err(|e| format!("{path}: {e}"))?;
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(format!(
                 "{path}: not a metric name (expected e.g. `http_req_duration` or \
-                 `http_req_duration{{expected_response:true}}`)"
+                 `http_req_duration{{status:200}}`)"
             ));
         }
         let items: Vec<&Value> = match list {

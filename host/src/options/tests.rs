@@ -420,6 +420,37 @@ fn thresholds_read_both_of_k6_forms_and_name_bad_fields() {
     assert_eq!(
         error_of(r#"{"thresholds": {"bad name": ["avg<1"]}}"#),
         "thresholds.bad name: not a metric name (expected e.g. `http_req_duration` or \
-         `http_req_duration{expected_response:true}`)"
+         `http_req_duration{status:200}`)"
+    );
+    assert_eq!(
+        error_of(r#"{"thresholds": {"http_req_duration{status}": ["avg<1"]}}"#),
+        "thresholds.http_req_duration{status}: `status` in `http_req_duration{status}` is not \
+         `key:value`"
+    );
+}
+
+#[test]
+fn tags_and_system_tags_come_from_any_source() {
+    let layer = super::from_scenario(
+        r#"{"tags": {"team": "shop"}, "systemTags": ["status", "name", "vu"]}"#,
+    )
+    .unwrap();
+    let resolved = super::resolve(&layer).unwrap();
+    assert_eq!(resolved.tags.test, [("team".to_owned(), "shop".to_owned())]);
+    assert_eq!(resolved.tags.system.to_string(), "status,name,vu");
+    let env = super::from_env(|k| (k == "BARRAGE_SYSTEM_TAGS").then(|| "method".into())).unwrap();
+    let over = super::resolve(&layer.overlay(&env)).unwrap();
+    assert_eq!(over.tags.system.to_string(), "method");
+    assert_eq!(
+        error_of(r#"{"systemTags": ["status", "stauts"]}"#),
+        format!(
+            "systemTags: unknown system tag `stauts` (known: {})",
+            "proto, status, method, url, name, group, check, error, error_code, scenario, \
+             expected_response, vu, iter"
+        )
+    );
+    assert_eq!(
+        error_of(r#"{"tags": {"team": 1}}"#),
+        "tags.team: expected a string, got 1"
     );
 }

@@ -35,7 +35,7 @@ pub fn to_json(summary: &Summary) -> Value {
         let judged: Map<String, Value> = summary
             .thresholds
             .iter()
-            .filter(|v| v.threshold.metric == m.name)
+            .filter(|v| v.threshold.key() == m.name)
             .map(|v| (v.threshold.source.clone(), json!(!v.passed)))
             .collect();
         if !judged.is_empty()

@@ -12,7 +12,6 @@ const HTTP: &[&str] = &[
     "http_req_blocked",
     "http_req_connecting",
     "http_req_duration",
-    "http_req_duration{expected_response:true}",
     "http_req_failed",
     "http_req_receiving",
     "http_req_sending",
@@ -38,39 +37,24 @@ pub fn render(summary: &Summary, color: bool) -> String {
     if !summary.thresholds.is_empty() {
         thresholds(&mut out, summary, color);
     }
-    out.push_str("\n  █ TOTAL RESULTS\n\n");
-    let rows = rows(summary);
-    let width = rows
-        .iter()
-        .map(|(_, name, _)| name.len())
-        .max()
-        .unwrap_or(0)
-        .max(24)
-        + 3;
-    if !summary.checks.is_empty() {
-        checks(&mut out, summary, width, color);
+    results(
+        &mut out,
+        summary,
+        "TOTAL RESULTS",
+        &summary.metrics,
+        &summary.checks,
+        color,
+    );
+    for section in &summary.sections {
+        results(
+            &mut out,
+            summary,
+            &section.title,
+            &section.metrics,
+            &section.checks,
+            color,
+        );
     }
-    for (section, names) in [
-        ("HTTP", HTTP),
-        ("EXECUTION", EXECUTION),
-        ("NETWORK", NETWORK),
-    ] {
-        let section_rows: Vec<_> = rows
-            .iter()
-            .filter(|(n, _, _)| names.contains(&n.as_str()))
-            .collect();
-        write_section(&mut out, section, &section_rows, width);
-    }
-    let custom: Vec<_> = rows
-        .iter()
-        .filter(|(n, _, _)| {
-            ![HTTP, EXECUTION, NETWORK]
-                .iter()
-                .any(|s| s.contains(&n.as_str()))
-        })
-        .filter(|(n, _, _)| n != "checks")
-        .collect();
-    write_section(&mut out, "CUSTOM", &custom, width);
     let _ = writeln!(
         out,
         "running ({}), 0/{} VUs, {} complete and {} interrupted iterations",
@@ -82,30 +66,92 @@ pub fn render(summary: &Summary, color: bool) -> String {
     out
 }
 
-/// (metric name, printed name, value text), sorted by name.
-fn rows(summary: &Summary) -> Vec<(String, String, String)> {
-    let mut rows: Vec<_> = summary
-        .metrics
+/// One block of results: its checks, then its metrics grouped as HTTP,
+/// EXECUTION, NETWORK and CUSTOM.
+fn results(
+    out: &mut String,
+    summary: &Summary,
+    title: &str,
+    metrics: &[MetricSummary],
+    checks: &[CheckCounts],
+    color: bool,
+) {
+    let _ = write!(out, "\n  █ {title}\n\n");
+    let rows = rows(summary, metrics);
+    let width = rows
         .iter()
-        .map(|m| {
-            let shown = match m.name.strip_prefix("http_req_duration{") {
-                Some(tags) => format!("  {{ {}", tags.replace('}', " }")),
-                None => m.name.clone(),
-            };
-            (m.name.clone(), shown, value_text(summary, m))
-        })
+        .map(|r| r.shown.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(24)
+        + 3;
+    if !checks.is_empty() {
+        write_checks(out, summary, checks, width, color);
+    }
+    let section_of = |parent: &str| {
+        [HTTP, EXECUTION, NETWORK]
+            .iter()
+            .position(|names| names.contains(&parent))
+    };
+    for (i, section) in ["HTTP", "EXECUTION", "NETWORK"].into_iter().enumerate() {
+        let section_rows: Vec<_> = rows
+            .iter()
+            .filter(|r| section_of(&r.parent) == Some(i))
+            .collect();
+        write_section(out, section, &section_rows, width);
+    }
+    let custom: Vec<_> = rows
+        .iter()
+        .filter(|r| section_of(&r.parent).is_none() && r.parent != "checks")
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows
+    write_section(out, "CUSTOM", &custom, width);
 }
 
-fn write_section(out: &mut String, title: &str, rows: &[&(String, String, String)], width: usize) {
+/// A metric's line: the metric it belongs to, the name shown (a
+/// sub-metric's tags, indented under it) and its value.
+struct Row {
+    parent: String,
+    shown: String,
+    value: String,
+}
+
+/// The rows of `metrics`, each metric followed by its sub-metrics.
+fn rows(summary: &Summary, metrics: &[MetricSummary]) -> Vec<Row> {
+    let mut rows: Vec<(bool, Row)> = metrics
+        .iter()
+        .map(|m| {
+            let (parent, shown, sub) = match m.name.split_once('{') {
+                Some((parent, tags)) => (
+                    parent.to_owned(),
+                    format!("  {{ {}", tags.replace('}', " }")),
+                    true,
+                ),
+                None => (m.name.clone(), m.name.clone(), false),
+            };
+            let value = value_text(summary, m);
+            (
+                sub,
+                Row {
+                    parent,
+                    shown,
+                    value,
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|(a_sub, a), (b_sub, b)| {
+        (&a.parent, a_sub, &a.shown).cmp(&(&b.parent, b_sub, &b.shown))
+    });
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+fn write_section(out: &mut String, title: &str, rows: &[&Row], width: usize) {
     if rows.is_empty() {
         return;
     }
     let _ = writeln!(out, "    {title}");
-    for (_, name, value) in rows {
-        let _ = writeln!(out, "    {}: {value}", dotted(name, width));
+    for row in rows {
+        let _ = writeln!(out, "    {}: {}", dotted(&row.shown, width), row.value);
     }
     out.push('\n');
 }
@@ -159,14 +205,14 @@ fn value_text(summary: &Summary, m: &MetricSummary) -> String {
 fn thresholds(out: &mut String, summary: &Summary, color: bool) {
     let (ok, bad) = marks(color);
     out.push_str("\n  █ THRESHOLDS\n");
-    let mut metric = "";
+    let mut metric = String::new();
     for v in &summary.thresholds {
         let t = &v.threshold;
-        if t.metric != metric {
-            metric = &t.metric;
+        if t.key() != metric {
+            metric = t.key();
             let _ = writeln!(out, "\n    {metric}");
         }
-        let shown = summary.metric(&t.metric).map(|m| (m.kind, m.contains));
+        let shown = summary.metric(&t.name).map(|m| (m.kind, m.contains));
         let measured = match (v.measured, t.stat, shown) {
             (None, _, _) => "(no samples, not judged)".to_owned(),
             (Some(x), Stat::Rate, Some((MetricKind::Rate, _))) => {
@@ -179,7 +225,11 @@ fn thresholds(out: &mut String, summary: &Summary, color: bool) {
             (Some(x), _, _) => format!("{}={}", t.stat, number(x)),
         };
         let mark = if v.passed { ok } else { bad };
-        let _ = writeln!(out, "    {mark} '{}' {measured}", t.source);
+        let when = match v.failed_at {
+            Some(at) => format!(" (in the window ending at {})", crate::duration::format(at)),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "    {mark} '{}' {measured}{when}", t.source);
     }
     out.push('\n');
 }
@@ -192,9 +242,15 @@ fn marks(color: bool) -> (&'static str, &'static str) {
     }
 }
 
-fn checks(out: &mut String, summary: &Summary, width: usize, color: bool) {
-    let passes: u64 = summary.checks.iter().map(|c| c.passes).sum();
-    let fails: u64 = summary.checks.iter().map(|c| c.fails).sum();
+fn write_checks(
+    out: &mut String,
+    summary: &Summary,
+    checks: &[CheckCounts],
+    width: usize,
+    color: bool,
+) {
+    let passes: u64 = checks.iter().map(|c| c.passes).sum();
+    let fails: u64 = checks.iter().map(|c| c.fails).sum();
     let total = passes + fails;
     let pct = |n: u64| MetricValue::rate(n, total) * 100.0;
     let t = total as f64;
@@ -215,9 +271,12 @@ fn checks(out: &mut String, summary: &Summary, width: usize, color: bool) {
     }
     out.push('\n');
     let mut group = "";
-    for check in &summary.checks {
+    for (i, check) in checks.iter().enumerate() {
         if check.group != group {
             group = &check.group;
+            if i > 0 {
+                out.push('\n');
+            }
             let _ = writeln!(
                 out,
                 "    █ {}\n",

@@ -14,7 +14,7 @@ use std::time::Instant;
 use wasmtime::Store;
 
 use crate::bindings::{Scenario, ScenarioPre};
-use crate::metrics::Builtin;
+use crate::metrics::{Builtin, TagList};
 pub use state::{MEMORY_LIMIT, Shared, VuState};
 
 /// Why a guest call did not succeed.
@@ -108,13 +108,13 @@ impl Vu {
         state.iteration += 1;
         // A group left open by an early return or a trap ends here.
         state.groups.clear();
-        state.samples.add(Builtin::Iterations, 1.0);
-        state.samples.add(
-            Builtin::IterationDuration,
-            start.elapsed().as_secs_f64() * 1000.0,
-        );
+        let tags = state.tag_set(None, &TagList::default(), &[]);
+        let at = state.shared.clock.now();
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        state.samples.add(Builtin::Iterations, tags, at, 1.0);
+        state.samples.add(Builtin::IterationDuration, tags, at, ms);
         if !matches!(r, Ok(Ok(()))) {
-            state.samples.add(Builtin::IterationsFailed, 1.0);
+            state.samples.add(Builtin::IterationsFailed, tags, at, 1.0);
         }
         self.finish(r)
     }

@@ -2,7 +2,7 @@
 //! buffer and the run's shared context.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
@@ -10,7 +10,10 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::http::{HttpConfig, VuClient};
-use crate::metrics::{Aggregates, Registry, SampleBuffer};
+use crate::metrics::{
+    Aggregates, Clock, Registry, SampleBuffer, SystemTag, TagCache, TagConfig, TagList, TagSetId,
+    TagSets,
+};
 
 /// The guest may grow its linear memory to this many bytes; past it a
 /// growth fails and, for most languages, the guest traps.
@@ -20,6 +23,10 @@ pub const MEMORY_LIMIT: usize = 256 << 20;
 #[derive(Debug)]
 pub struct Shared {
     pub registry: Registry,
+    pub tag_sets: TagSets,
+    /// Set once the options are known, before setup runs.
+    tags: OnceLock<TagConfig>,
+    pub clock: Clock,
     pub aggregates: Mutex<Aggregates>,
     /// The variables passed with `-e`; the guest sees nothing else.
     pub env: HashMap<String, String>,
@@ -31,11 +38,43 @@ impl Shared {
     pub fn new(env: HashMap<String, String>, http: HttpConfig) -> Self {
         Shared {
             registry: Registry::default(),
+            tag_sets: TagSets::default(),
+            tags: OnceLock::new(),
+            clock: Clock::default(),
             aggregates: Mutex::new(Aggregates::default()),
             env,
             http,
             log: Default::default(),
         }
+    }
+
+    /// What the run's samples are tagged with; k6's defaults until the
+    /// options are known.
+    pub fn tag_config(&self) -> &TagConfig {
+        static DEFAULT: OnceLock<TagConfig> = OnceLock::new();
+        self.tags
+            .get()
+            .unwrap_or_else(|| DEFAULT.get_or_init(TagConfig::default))
+    }
+
+    /// Fixes the run's tags; only the first call counts.
+    pub fn set_tag_config(&self, tags: TagConfig) {
+        let _ = self.tags.set(tags);
+    }
+
+    /// Adds one sample straight to the aggregates, for what the run
+    /// itself measures (`vus`, `dropped_iterations`).
+    pub fn record(&self, metric: crate::metrics::Builtin, tags: TagSetId, value: f64) {
+        let at = self.clock.now();
+        self.aggregates()
+            .add(&self.registry, &self.tag_sets, metric.id(), tags, at, value);
+    }
+
+    /// The tag set of a run-level sample about `scenario`.
+    pub fn scenario_tags(&self, scenario: &crate::executor::Scenario) -> TagSetId {
+        let mut list = TagList::with_capacity(4);
+        base_tags(self, Some(scenario), None, &mut list);
+        self.tag_sets.intern(&mut list)
     }
 
     pub fn aggregates(&self) -> std::sync::MutexGuard<'_, Aggregates> {
@@ -65,6 +104,35 @@ pub struct VuState {
     /// The last URL this VU requested, parsed: most scenarios request the
     /// same few URLs again and again, and parsing (with IDNA) is not free.
     last_url: Option<(String, reqwest::Url)>,
+    /// The tag sets this VU used last.
+    tag_cache: TagCache,
+}
+
+/// Puts the tags every sample of a VU shares into `list`: the system
+/// tags `scenario` and `group` (`None` leaves `group` out), then the
+/// test's and the scenario's own tags, which may replace them.
+pub fn base_tags<'a>(
+    shared: &'a Shared,
+    scenario: Option<&'a crate::executor::Scenario>,
+    group: Option<&'a str>,
+    list: &mut TagList<'a>,
+) {
+    let config = shared.tag_config();
+    let system = config.system;
+    if let Some(s) = scenario
+        && system.has(SystemTag::Scenario)
+    {
+        list.set("scenario", &s.name);
+    }
+    if let Some(g) = group
+        && system.has(SystemTag::Group)
+    {
+        list.set("group", g);
+    }
+    list.extend(config.test.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some(s) = scenario {
+        list.extend(s.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
 }
 
 impl VuState {
@@ -83,7 +151,33 @@ impl VuState {
             groups: Vec::new(),
             checks: Vec::new(),
             last_url: None,
+            tag_cache: TagCache::default(),
         }
+    }
+
+    /// Interns the tags of a sample taken now: the VU's scenario and the
+    /// test's tags, `group` (the current group when `None`), the `system`
+    /// tags the caller measured, then the guest's `own` tags, which
+    /// replace any of those.
+    pub fn tag_set(
+        &mut self,
+        group: Option<&str>,
+        system: &TagList<'_>,
+        own: &[(String, String)],
+    ) -> TagSetId {
+        let current = self.groups.last().map_or("", |(p, _)| p.as_str());
+        let mut list = TagList::with_capacity(16);
+        base_tags(
+            &self.shared,
+            self.scenario.as_deref(),
+            Some(group.unwrap_or(current)),
+            &mut list,
+        );
+        list.extend(system.iter());
+        list.extend(own.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.shared
+            .tag_sets
+            .intern_cached(&mut list, &mut self.tag_cache)
     }
 
     /// The VU's client, made on its first request.
@@ -115,9 +209,11 @@ impl VuState {
         if self.samples.is_empty() {
             return;
         }
-        self.shared
-            .aggregates()
-            .apply(&self.shared.registry, self.samples.samples());
+        self.shared.aggregates().apply(
+            &self.shared.registry,
+            &self.shared.tag_sets,
+            self.samples.samples(),
+        );
         self.samples.clear();
     }
 
