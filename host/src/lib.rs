@@ -20,6 +20,7 @@ pub mod http;
 pub mod imports;
 pub mod metrics;
 pub mod options;
+pub mod output;
 pub mod progress;
 pub mod run;
 pub mod summary;

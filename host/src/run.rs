@@ -53,6 +53,8 @@ pub struct RunArgs {
     pub progress: bool,
     /// What the summary shows.
     pub summary: SummaryOptions,
+    /// `--out`: where every sample goes as well.
+    pub outputs: Vec<crate::output::Spec>,
 }
 
 /// Signals from outside the run.
@@ -72,6 +74,8 @@ pub struct Report {
     pub exit: ExitCode,
     /// Why the run ended early, if it did.
     pub error: Option<String>,
+    /// What went wrong writing the outputs.
+    pub output_errors: Vec<String>,
 }
 
 /// Runs a whole test. `Err` means nothing ran: the scenario or its options
@@ -108,6 +112,13 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         .map_err(guest_failure("options()"))?;
     let resolved = resolve(&exported, &args)?;
     shared.set_tag_config(resolved.tags.clone());
+    let context = crate::output::Context {
+        shared: shared.clone(),
+        thresholds: resolved.thresholds.clone(),
+    };
+    let outputs =
+        crate::output::Outputs::start(&args.outputs, &context).map_err(Failure::config)?;
+    let _ = shared.outputs.set(outputs);
     let plan = resolved.plan.clone();
     tracing::debug!(?plan, "resolved plan");
 
@@ -272,7 +283,16 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         plan,
         exit,
         error,
+        output_errors: finish_outputs(&shared),
     })
+}
+
+/// Writes what the outputs still hold; they are done once this returns.
+fn finish_outputs(shared: &Shared) -> Vec<String> {
+    match shared.outputs.get() {
+        Some(outputs) => outputs.finish(),
+        None => Vec::new(),
+    }
 }
 
 fn resolve(exported: &str, args: &RunArgs) -> Result<Resolved, Failure> {
@@ -480,6 +500,7 @@ fn empty_report(
         plan,
         exit,
         error,
+        output_errors: finish_outputs(shared),
     }
 }
 

@@ -139,6 +139,7 @@ fn version_names_the_contract() {
 fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
     let server = Server::start();
     let out = scratch("sigint.json");
+    let lines = scratch("sigint-samples.json");
     let hello = guest("hello");
     let child = command(&[
         "run",
@@ -154,6 +155,8 @@ fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
         "-q",
         "--summary-export",
         out.to_str().unwrap(),
+        "--out",
+        &format!("json={}", lines.display()),
     ])
     .spawn()
     .unwrap();
@@ -179,6 +182,13 @@ fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
         seen >= reqs as u64 && seen <= reqs as u64 + 2,
         "server {seen}, reported {reqs}"
     );
+    // The JSON output holds every request the summary counted.
+    let text = std::fs::read_to_string(&lines).unwrap();
+    let points = text
+        .lines()
+        .filter(|l| l.starts_with(r#"{"type":"Point""#) && l.ends_with(r#""metric":"http_reqs"}"#))
+        .count();
+    assert_eq!(points as f64, reqs);
 }
 
 #[test]

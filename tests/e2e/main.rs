@@ -11,6 +11,7 @@ mod cli;
 mod counts;
 mod executors;
 mod guest_failures;
+mod outputs;
 mod plain_http;
 mod tags;
 mod thresholds;

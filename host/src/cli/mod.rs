@@ -74,6 +74,13 @@ pub struct LoadArgs {
     /// `name,status`: sub-metrics without a threshold to name them.
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub summary_tags: Vec<String>,
+    /// Send every sample to an output as well; repeatable.
+    ///
+    /// `json=FILE` (k6's JSON lines; `.gz` compresses), `csv=FILE`, or
+    /// `prometheus-rw=URL` (Prometheus remote write, e.g.
+    /// `http://127.0.0.1:9090/api/v1/write`).
+    #[arg(short = 'o', long = "out", value_name = "OUTPUT")]
+    pub out: Vec<String>,
     /// Hide the progress line.
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -47,7 +47,15 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
 pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
     let env_options =
         options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
+    let env = |k: &str| std::env::var(k).ok();
+    let outputs = load
+        .out
+        .iter()
+        .map(|o| crate::output::Spec::parse(o, &env))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::config(format!("invalid --out: {e}")))?;
     let args = RunArgs {
+        outputs,
         source,
         env: load.env_map(),
         config: load.options.config_layer()?,
@@ -78,6 +86,9 @@ pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
                 path.display()
             ))
         })?;
+    }
+    for problem in &report.output_errors {
+        eprintln!("error: {problem}");
     }
     if let Some(error) = &report.error {
         eprintln!("error: {error}");

@@ -254,6 +254,53 @@ pub struct CheckCounts {
     pub fails: u64,
 }
 
+/// One series' running aggregate, for outputs that keep their own (the
+/// remote-write output keeps one per metric and tag set).
+#[derive(Debug, Clone)]
+pub struct Accumulator(Agg);
+
+impl Accumulator {
+    pub fn new(kind: MetricKind) -> Self {
+        Accumulator(Agg::new(kind))
+    }
+
+    pub fn add(&mut self, at: u64, value: f64) {
+        self.0.add(at, value);
+    }
+
+    pub fn value(&self, stats: &[TrendStat]) -> MetricValue {
+        self.0.value(stats)
+    }
+
+    /// A trend's distribution; `None` for other kinds.
+    pub fn distribution(&self) -> Option<Distribution> {
+        let Agg::Trend(t) = &self.0 else { return None };
+        let values = t
+            .hist
+            .iter_recorded()
+            .map(|v| {
+                let low = t.hist.lowest_equivalent(v.value_iterated_to());
+                (low as f64 / TREND_SCALE, v.count_at_value())
+            })
+            .collect();
+        Some(Distribution {
+            count: t.count,
+            sum: t.sum,
+            values,
+        })
+    }
+}
+
+/// A trend's samples: how many, their sum, and each recorded value (in
+/// the trend's unit, the lowest of its three significant digits' range)
+/// with its count, in increasing order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    pub count: u64,
+    pub sum: f64,
+    pub values: Vec<(f64, u64)>,
+}
+
 /// The aggregates of one run.
 #[derive(Debug, Default)]
 pub struct Aggregates {

@@ -105,7 +105,6 @@ impl Vu {
         let start = Instant::now();
         let r = self.guest.call_iteration(&mut self.store, exec).await;
         let state = self.store.data_mut();
-        state.iteration += 1;
         // A group left open by an early return or a trap ends here.
         state.groups.clear();
         let tags = state.tag_set(None, &TagList::default(), &[]);
@@ -116,7 +115,11 @@ impl Vu {
         if !matches!(r, Ok(Ok(()))) {
             state.samples.add(Builtin::IterationsFailed, tags, at, 1.0);
         }
-        self.finish(r)
+        // Flushed before the count moves on, so the outputs see the
+        // iteration the samples came from.
+        let r = self.finish(r);
+        self.store.data_mut().iteration += 1;
+        r
     }
 
     pub async fn teardown(&mut self, setup_data: &str) -> Result<(), GuestError> {

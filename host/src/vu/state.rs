@@ -28,6 +28,8 @@ pub struct Shared {
     tags: OnceLock<TagConfig>,
     pub clock: Clock,
     pub aggregates: Mutex<Aggregates>,
+    /// The run's outputs, once they are open.
+    pub outputs: OnceLock<crate::output::Outputs>,
     /// The variables passed with `-e`; the guest sees nothing else.
     pub env: HashMap<String, String>,
     pub http: HttpConfig,
@@ -42,6 +44,7 @@ impl Shared {
             tags: OnceLock::new(),
             clock: Clock::default(),
             aggregates: Mutex::new(Aggregates::default()),
+            outputs: OnceLock::new(),
             env,
             http,
             log: Default::default(),
@@ -68,6 +71,18 @@ impl Shared {
         let at = self.clock.now();
         self.aggregates()
             .add(&self.registry, &self.tag_sets, metric.id(), tags, at, value);
+        if let Some(outputs) = self.outputs.get() {
+            let sample = crate::metrics::Sample::Value {
+                metric: metric.id(),
+                tags,
+                at,
+                value,
+            };
+            outputs.push(crate::output::Batch {
+                samples: vec![sample],
+                ..Default::default()
+            });
+        }
     }
 
     /// The tag set of a run-level sample about `scenario`.
@@ -214,6 +229,13 @@ impl VuState {
             &self.shared.tag_sets,
             self.samples.samples(),
         );
+        if let Some(outputs) = self.shared.outputs.get() {
+            outputs.push(crate::output::Batch {
+                vu: self.id,
+                iter: self.iteration,
+                samples: self.samples.samples().to_vec(),
+            });
+        }
         self.samples.clear();
     }
 

@@ -1,0 +1,105 @@
+//! Where a file output writes: a file, gzip-compressed when its name ends
+//! in `.gz`, or standard output for `-`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+/// An output's destination, buffered.
+pub enum Destination {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+    Stdout(BufWriter<io::Stdout>),
+}
+
+impl Destination {
+    /// Creates (or truncates) `path`; `-` is standard output.
+    pub fn create(path: &str) -> Result<Destination, String> {
+        if path == "-" {
+            return Ok(Destination::Stdout(BufWriter::new(io::stdout())));
+        }
+        let file = File::create(path).map_err(|e| format!("cannot create `{path}`: {e}"))?;
+        let file = BufWriter::with_capacity(256 << 10, file);
+        Ok(if path.ends_with(".gz") {
+            Destination::Gzip(GzEncoder::new(file, Compression::fast()))
+        } else {
+            Destination::Plain(file)
+        })
+    }
+
+    /// Flushes everything and, for gzip, writes the trailer.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            Destination::Plain(mut w) => w.flush(),
+            Destination::Gzip(gz) => gz.finish()?.flush(),
+            Destination::Stdout(mut w) => w.flush(),
+        }
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Destination::Plain(w) => w.write(buf),
+            Destination::Gzip(w) => w.write(buf),
+            Destination::Stdout(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Destination::Plain(w) => w.write_all(buf),
+            Destination::Gzip(w) => w.write_all(buf),
+            Destination::Stdout(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Destination::Plain(w) => w.flush(),
+            Destination::Gzip(w) => w.flush(),
+            Destination::Stdout(w) => w.flush(),
+        }
+    }
+}
+
+/// A number as Go's JSON writes a float64, which k6's tools expect:
+/// whole numbers without a fraction (`1`, not `1.0`).
+pub fn go_number(out: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    if !v.is_finite() {
+        out.push_str("null");
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        let _ = write!(out, "{}", v as i64);
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+/// Wall-clock time as RFC 3339 in UTC with the fraction Go's encoder
+/// prints: nanoseconds, trailing zeros trimmed.
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    use time::format_description::well_known::Rfc3339;
+    time::OffsetDateTime::from(time)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_times_read_as_go_writes_them() {
+        let mut s = String::new();
+        for v in [1.0, 0.25, 1234.5678, -3.0, f64::NAN] {
+            go_number(&mut s, v);
+            s.push(' ');
+        }
+        assert_eq!(s, "1 0.25 1234.5678 -3 null ");
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_120_000_000);
+        assert_eq!(rfc3339(t), "2023-11-14T22:13:20.12Z");
+    }
+}

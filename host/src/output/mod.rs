@@ -1,0 +1,282 @@
+//! Outputs (`-o/--out`): every sample as it is taken, to files and
+//! services, off the VU path.
+//!
+//! A VU hands each flushed sample buffer to every output's queue, an
+//! unbounded channel, so pushing never waits. Each output drains its
+//! queue on a thread of its own, at its own pace; one that falls behind
+//! says so, and keeps every sample. When the run ends, what is still
+//! queued is written before the summary prints, so an aborted or
+//! interrupted run leaves complete outputs too.
+
+mod csv;
+mod file;
+mod json;
+mod prometheus;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::metrics::Sample;
+use crate::thresholds::Threshold;
+use crate::vu::Shared;
+
+/// A queue this many samples deep is reported as falling behind.
+const BEHIND: u64 = 1_000_000;
+/// How often a lagging output is reported.
+const BEHIND_EVERY: Duration = Duration::from_secs(10);
+
+/// Samples from one VU flush. `vu` and `iter` are the VU's number and
+/// iteration when the samples were taken, written as k6's metadata when
+/// those system tags are on; 0 for what the run itself records.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub vu: u32,
+    pub iter: u64,
+    pub samples: Vec<Sample>,
+}
+
+/// One `--out` argument, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec {
+    Json(json::Config),
+    Csv(csv::Config),
+    PrometheusRw(prometheus::Config),
+}
+
+impl Spec {
+    /// Parses `json=FILE`, `csv=FILE` (or `csv=fileName=FILE,timeFormat=..`)
+    /// and `prometheus-rw=URL`; `get` reads the environment for the
+    /// settings k6 takes from there.
+    pub fn parse(text: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<Spec, String> {
+        let (kind, arg) = text.split_once('=').unwrap_or((text, ""));
+        match kind {
+            "json" => json::Config::parse(arg).map(Spec::Json),
+            "csv" => csv::Config::parse(arg).map(Spec::Csv),
+            "prometheus-rw" | "experimental-prometheus-rw" => {
+                prometheus::Config::parse(arg, get).map(Spec::PrometheusRw)
+            }
+            _ => Err(format!(
+                "unknown output `{kind}` in `--out {text}` (known: json=FILE, csv=FILE, \
+                 prometheus-rw=URL)"
+            )),
+        }
+    }
+}
+
+/// What the outputs of a run are given to describe samples.
+pub struct Context {
+    pub shared: Arc<Shared>,
+    pub thresholds: Vec<Threshold>,
+}
+
+/// What an output does with samples.
+trait Sink: Send {
+    /// Writes one batch.
+    fn write(&mut self, batch: &Batch) -> Result<(), String>;
+    /// How often `tick` must run, for outputs that push on a period.
+    fn period(&self) -> Option<Duration> {
+        None
+    }
+    fn tick(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Writes whatever is left; called once, after the last batch.
+    fn finish(&mut self) -> Result<(), String>;
+}
+
+/// One output's end of the pipe.
+struct Queue {
+    name: String,
+    tx: mpsc::Sender<Arc<Batch>>,
+    /// Samples pushed and not yet written.
+    pending: Arc<AtomicU64>,
+    /// When falling behind was last reported, in ms since `started`.
+    warned_at: AtomicU64,
+}
+
+/// The run's outputs.
+pub struct Outputs {
+    queues: RwLock<Vec<Queue>>,
+    threads: Mutex<Vec<(String, JoinHandle<Vec<String>>)>>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outputs").finish_non_exhaustive()
+    }
+}
+
+impl Outputs {
+    /// Opens every output (a file that cannot be created fails here,
+    /// before the test starts) and starts its thread.
+    pub fn start(specs: &[Spec], ctx: &Context) -> Result<Outputs, String> {
+        let mut queues = Vec::new();
+        let mut threads = Vec::new();
+        for spec in specs {
+            let (name, sink): (String, Box<dyn Sink>) = match spec {
+                Spec::Json(c) => (
+                    format!("json ({})", c.path),
+                    Box::new(json::Json::open(c, ctx)?),
+                ),
+                Spec::Csv(c) => (
+                    format!("csv ({})", c.path),
+                    Box::new(csv::Csv::open(c, ctx)?),
+                ),
+                Spec::PrometheusRw(c) => (
+                    format!("prometheus-rw ({})", c.url),
+                    Box::new(prometheus::RemoteWrite::new(c, ctx)?),
+                ),
+            };
+            let (tx, rx) = mpsc::channel();
+            let pending = Arc::new(AtomicU64::new(0));
+            let thread = std::thread::Builder::new()
+                .name("barrage-output".into())
+                .spawn({
+                    let pending = pending.clone();
+                    move || drain(sink, &rx, &pending)
+                })
+                .map_err(|e| format!("cannot start the {name} output: {e}"))?;
+            tracing::debug!(output = %name, "output started");
+            threads.push((name.clone(), thread));
+            queues.push(Queue {
+                name,
+                tx,
+                pending,
+                warned_at: AtomicU64::new(0),
+            });
+        }
+        Ok(Outputs {
+            queues: RwLock::new(queues),
+            threads: Mutex::new(threads),
+            started: Instant::now(),
+        })
+    }
+
+    /// Queues a batch for every output; never waits.
+    pub fn push(&self, batch: Batch) {
+        let queues = self.queues.read().unwrap_or_else(|e| e.into_inner());
+        if queues.is_empty() || batch.samples.is_empty() {
+            return;
+        }
+        let n = batch.samples.len() as u64;
+        let batch = Arc::new(batch);
+        for q in queues.iter() {
+            let pending = q.pending.fetch_add(n, Ordering::Relaxed) + n;
+            if q.tx.send(batch.clone()).is_err() {
+                continue;
+            }
+            if pending > BEHIND {
+                self.report_lag(q, pending);
+            }
+        }
+    }
+
+    fn report_lag(&self, q: &Queue, pending: u64) {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = q.warned_at.load(Ordering::Relaxed);
+        let every = BEHIND_EVERY.as_millis() as u64;
+        if (last == 0 || now >= last + every)
+            && q.warned_at
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                "the {} output is falling behind: {pending} samples are waiting to be written \
+                 (they are kept, in memory)",
+                q.name
+            );
+        }
+    }
+
+    /// Closes the queues and waits for every output to write what is
+    /// left; returns what went wrong, one message per problem.
+    pub fn finish(&self) -> Vec<String> {
+        self.queues
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut errors = Vec::new();
+        for (name, thread) in threads {
+            match thread.join() {
+                Ok(problems) => errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| format!("the {name} output: {p}")),
+                ),
+                Err(_) => errors.push(format!("the {name} output stopped unexpectedly")),
+            }
+        }
+        errors
+    }
+}
+
+/// An output's thread: writes batches as they come, ticks on its period,
+/// and finishes when the queue closes. A failing write is reported once
+/// and the output stops writing, but keeps draining its queue.
+fn drain(
+    mut sink: Box<dyn Sink>,
+    rx: &mpsc::Receiver<Arc<Batch>>,
+    pending: &AtomicU64,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut broken = false;
+    let period = sink.period();
+    let mut next_tick = period.map(|p| Instant::now() + p);
+    loop {
+        let wait = next_tick.map_or(Duration::from_secs(3600), |t| {
+            t.saturating_duration_since(Instant::now())
+        });
+        match rx.recv_timeout(wait) {
+            Ok(batch) => {
+                if !broken && let Err(e) = sink.write(&batch) {
+                    problems.push(e);
+                    broken = true;
+                }
+                pending.fetch_sub(batch.samples.len() as u64, Ordering::Relaxed);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if let (Some(t), Some(p)) = (next_tick, period)
+            && Instant::now() >= t
+        {
+            next_tick = Some(t + p);
+            if let Err(e) = sink.tick() {
+                tracing::error!("{e}");
+            }
+        }
+    }
+    if !broken && let Err(e) = sink.finish() {
+        problems.push(e);
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Spec, String> {
+        Spec::parse(text, &|_| None)
+    }
+
+    #[test]
+    fn specs_parse_by_kind() {
+        assert!(matches!(parse("json=out.json"), Ok(Spec::Json(_))));
+        assert!(matches!(parse("csv=out.csv.gz"), Ok(Spec::Csv(_))));
+        assert!(matches!(
+            parse("prometheus-rw=http://127.0.0.1:9090/api/v1/write"),
+            Ok(Spec::PrometheusRw(_))
+        ));
+        assert_eq!(
+            parse("influxdb=http://x").unwrap_err(),
+            "unknown output `influxdb` in `--out influxdb=http://x` (known: json=FILE, \
+             csv=FILE, prometheus-rw=URL)"
+        );
+    }
+}
