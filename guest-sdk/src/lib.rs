@@ -50,6 +50,7 @@ pub mod http;
 pub mod log;
 mod metrics;
 mod scenario;
+mod summary;
 
 pub use check::{check, check_tagged};
 pub use error::{Error, Result};
@@ -57,6 +58,7 @@ pub use execution::{VuInfo, env, env_parse, sleep, sleep_for, vu};
 pub use group::{Group, group};
 pub use metrics::{Counter, Gauge, Rate, Trend};
 pub use scenario::Scenario;
+pub use summary::SummaryOutput;
 
 #[doc(hidden)]
 pub use check::__check_with;
@@ -68,8 +70,8 @@ pub use check::__check_with;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Counter, Error, Gauge, Group, Rate, Result, Scenario, Trend, check, env, env_parse, group,
-        http, log, sleep, sleep_for, vu,
+        Counter, Error, Gauge, Group, Rate, Result, Scenario, SummaryOutput, Trend, check, env,
+        env_parse, group, http, log, sleep, sleep_for, vu,
     };
 }
 
@@ -77,7 +79,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings::Guest;
-    pub use crate::scenario::{VuCell, init, iteration, options, setup, teardown};
+    pub use crate::scenario::{VuCell, handle_summary, init, iteration, options, setup, teardown};
 }
 
 /// Turns tags given as string slices into the owned pairs the host takes.
@@ -151,6 +153,15 @@ macro_rules! scenario {
                     setup_data: ::std::string::String,
                 ) -> ::core::result::Result<(), ::std::string::String> {
                     $crate::__private::teardown::<$scenario>(&setup_data)
+                }
+
+                fn handle_summary(
+                    summary: ::std::string::String,
+                ) -> ::core::result::Result<
+                    $crate::bindings::barrage::scenario::types::SummaryOutput,
+                    ::std::string::String,
+                > {
+                    $crate::__private::handle_summary::<$scenario>(&summary)
                 }
             }
 

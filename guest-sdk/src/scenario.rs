@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::sync::Once;
 use std::thread::LocalKey;
 
-use crate::{Error, Result, log};
+use crate::{Error, Result, SummaryOutput, log};
 
 /// A load-test scenario: what each virtual user (VU) does.
 ///
@@ -119,6 +119,27 @@ pub trait Scenario: Sized + 'static {
         let _ = setup_data;
         Ok(())
     }
+
+    /// Makes the scenario's own reports from the end-of-test summary, as
+    /// k6's `handleSummary` does: `summary` is the JSON of
+    /// `--summary-export`. Called once, after `teardown`. The default
+    /// keeps Barrage's summary and writes nothing else.
+    ///
+    /// ```no_run
+    /// # use barrage_sdk::prelude::*;
+    /// # struct Smoke;
+    /// # impl Scenario for Smoke {
+    /// #     fn init(_: &str) -> Result<Self> { Ok(Smoke) }
+    /// #     fn iteration(&mut self) -> Result<()> { Ok(()) }
+    /// fn handle_summary(summary: &str) -> Result<SummaryOutput> {
+    ///     Ok(SummaryOutput::builtin().file("summary.json", summary))
+    /// }
+    /// # }
+    /// ```
+    fn handle_summary(summary: &str) -> Result<SummaryOutput> {
+        let _ = summary;
+        Ok(SummaryOutput::builtin())
+    }
 }
 
 /// The cell that holds one VU's scenario value.
@@ -193,4 +214,16 @@ pub fn iteration<S: Scenario>(
 pub fn teardown<S: Scenario>(setup_data: &str) -> std::result::Result<(), String> {
     log_panics();
     to_wit(S::teardown(setup_data))
+}
+
+#[doc(hidden)]
+pub fn handle_summary<S: Scenario>(
+    summary: &str,
+) -> std::result::Result<crate::bindings::barrage::scenario::types::SummaryOutput, String> {
+    log_panics();
+    let output = S::handle_summary(summary).map_err(|error| error.to_string())?;
+    Ok(crate::bindings::barrage::scenario::types::SummaryOutput {
+        builtin: output.builtin,
+        files: output.files,
+    })
 }

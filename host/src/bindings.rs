@@ -4,7 +4,9 @@
 //! sleep gives its thread back to tokio.
 
 wasmtime::component::bindgen!({
-    world: "scenario",
+    // The exports every scenario has; hooks such as `handle-summary` are
+    // looked up on each instance, as a scenario need not export them.
+    world: "scenario-base",
     path: "../wit",
     imports: { default: async },
     exports: { default: async },
@@ -14,6 +16,7 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::barrage::scenario::{execution, http, log, metrics, types};
+pub use self::{ScenarioBase as Scenario, ScenarioBasePre as ScenarioPre};
 
 /// The WIT package version this host implements.
 pub const WIT_VERSION: &str = "0.1.0";

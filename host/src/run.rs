@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::bindings::types::SummaryOutput;
 use crate::engine::{self, EpochTicker, LoadError};
 use crate::error::{ExitCode, Failure};
 use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop, Timer};
@@ -76,6 +77,8 @@ pub struct Report {
     pub error: Option<String>,
     /// What went wrong writing the outputs.
     pub output_errors: Vec<String>,
+    /// What the scenario's `handle-summary` returned, if it has one.
+    pub hook: Option<Result<SummaryOutput, String>>,
 }
 
 /// Runs a whole test. `Err` means nothing ran: the scenario or its options
@@ -278,13 +281,34 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
                 .join(", ")
         ));
     }
+    let hook = summary_hook(&mut lifecycle, &summary, resolved.teardown_timeout).await;
     Ok(Report {
         summary,
         plan,
         exit,
         error,
         output_errors: finish_outputs(&shared),
+        hook,
     })
+}
+
+/// Hands the summary to the scenario's `handle-summary`, if it exports
+/// one, within `timeout`.
+async fn summary_hook(
+    vu: &mut Vu,
+    summary: &Summary,
+    timeout: Duration,
+) -> Option<Result<SummaryOutput, String>> {
+    let json = crate::summary::to_json(summary).to_string();
+    match tokio::time::timeout(timeout, vu.handle_summary(&json)).await {
+        Ok(None) => None,
+        Ok(Some(r)) => Some(r.map_err(|e| format!("handle-summary failed: {e}"))),
+        Err(_) => Some(Err(format!(
+            "handle-summary did not finish within {} (raise `teardownTimeout` if it needs \
+             longer)",
+            crate::duration::format(timeout)
+        ))),
+    }
 }
 
 /// Writes what the outputs still hold; they are done once this returns.
@@ -501,6 +525,7 @@ fn empty_report(
         exit,
         error,
         output_errors: finish_outputs(shared),
+        hook: None,
     }
 }
 

@@ -13,5 +13,6 @@ mod executors;
 mod guest_failures;
 mod outputs;
 mod plain_http;
+mod summary_hook;
 mod tags;
 mod thresholds;

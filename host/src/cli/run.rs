@@ -76,7 +76,22 @@ pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
     let report = report?;
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", crate::summary::render(&report.summary, color));
+    // The scenario's `handle-summary` may replace the built-in summary;
+    // if it fails, the built-in one is printed: results are never lost.
+    let (builtin, files) = match &report.hook {
+        None => (true, &[][..]),
+        Some(Ok(output)) => (output.builtin, &output.files[..]),
+        Some(Err(e)) => {
+            eprintln!("error: {e}; the built-in summary follows");
+            (true, &[][..])
+        }
+    };
+    if builtin {
+        print!("{}", crate::summary::render(&report.summary, color));
+    }
+    for problem in crate::summary::hook::deliver(files) {
+        eprintln!("error: {problem}");
+    }
     if let Some(path) = &load.summary_export {
         let json = crate::summary::to_json(&report.summary);
         let text = serde_json::to_string_pretty(&json).unwrap_or_default();

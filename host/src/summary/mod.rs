@@ -2,6 +2,7 @@
 //! `--summary-export` layout as JSON.
 
 mod export;
+pub mod hook;
 mod text;
 
 use std::time::Duration;

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use wasmtime::Store;
 
+use crate::bindings::types::SummaryOutput;
 use crate::bindings::{Scenario, ScenarioPre};
 use crate::metrics::{Builtin, TagList};
 pub use state::{MEMORY_LIMIT, Shared, VuState};
@@ -50,6 +51,8 @@ impl GuestError {
 pub struct Vu {
     store: Store<VuState>,
     guest: Scenario,
+    /// For the exports a scenario may leave out, looked up by name.
+    instance: wasmtime::component::Instance,
 }
 
 impl Vu {
@@ -64,11 +67,17 @@ impl Vu {
         // Yield to other VUs at every epoch tick; never trap on the epoch.
         store.set_epoch_deadline(1);
         store.epoch_deadline_async_yield_and_update(1);
-        let guest = pre
+        let instance = pre
+            .instance_pre()
             .instantiate_async(&mut store)
             .await
             .map_err(GuestError::trap)?;
-        Ok(Vu { store, guest })
+        let guest = Scenario::new(&mut store, &instance).map_err(GuestError::trap)?;
+        Ok(Vu {
+            store,
+            guest,
+            instance,
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -120,6 +129,26 @@ impl Vu {
         let r = self.finish(r);
         self.store.data_mut().iteration += 1;
         r
+    }
+
+    /// Calls the scenario's `handle-summary` with the summary's JSON;
+    /// `None` when the scenario does not export it.
+    pub async fn handle_summary(
+        &mut self,
+        summary: &str,
+    ) -> Option<Result<SummaryOutput, GuestError>> {
+        let func = self
+            .instance
+            .get_typed_func::<(&str,), (Result<SummaryOutput, String>,)>(
+                &mut self.store,
+                "handle-summary",
+            )
+            .ok()?;
+        let r = func
+            .call_async(&mut self.store, (summary,))
+            .await
+            .map(|(r,)| r);
+        Some(self.finish(r))
     }
 
     pub async fn teardown(&mut self, setup_data: &str) -> Result<(), GuestError> {

@@ -12,8 +12,8 @@
 //! | `EXPECT_ERROR_CODE=N` | that request is also checked for "error code is N" |
 //! | `FAIL_EVERY=N` | an iteration fails with "planned failure" when `(iteration + 1) % N == 0` |
 //! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
-//! | `TRAP_IN=PHASE` | `setup`, `init` or `teardown` panics with "planned trap in PHASE" |
-//! | `ERR_IN=PHASE` | `setup`, `init` or `teardown` returns `Err("planned failure in PHASE")` |
+//! | `TRAP_IN=PHASE` | `setup`, `init`, `teardown` or `summary` panics with "planned trap in PHASE" |
+//! | `ERR_IN=PHASE` | `setup`, `init`, `teardown` or `summary` returns `Err("planned failure in PHASE")` |
 //! | `SLEEP_IN=PHASE` | `setup`, `init` or `teardown` first sleeps 30 s (the host's `sleep`) |
 //! | `SPIN=1` | the iteration loops forever without calling the host |
 //! | `HOG=1` | the iteration allocates 1 MiB chunks, touching each page, without bound |
@@ -21,6 +21,8 @@
 //! | `CHECK_ODD=1` | every iteration records "odd iteration", passing when the iteration is odd |
 //! | `SETUP_DATA=S` | `setup` returns `S`; `init` fails with "setup data mismatch" on other data |
 //! | `BAD_METRIC=1` | `init` defines the counter `bad name!` and returns the host's error |
+//! | `SUMMARY_FILE=PATH` | `handle-summary` writes the summary it got to `PATH` |
+//! | `SUMMARY_REPLACE=1` | `handle-summary` prints "custom summary: N requests" instead of Barrage's |
 //!
 //! Besides `default`, the scenario function `visit` (chosen with a
 //! scenario's `exec`) GETs `{VISIT_BASE}count/{scenario}-{WHO}`, reading
@@ -49,6 +51,7 @@ enum Phase {
     Setup,
     Init,
     Teardown,
+    Summary,
 }
 
 impl Phase {
@@ -57,6 +60,7 @@ impl Phase {
             Phase::Setup => "setup",
             Phase::Init => "init",
             Phase::Teardown => "teardown",
+            Phase::Summary => "summary",
         }
     }
 }
@@ -172,6 +176,23 @@ impl Scenario for Misbehave {
 
     fn teardown(_setup_data: &str) -> Result<()> {
         misbehave_in(Phase::Teardown)
+    }
+
+    fn handle_summary(summary: &str) -> Result<SummaryOutput> {
+        misbehave_in(Phase::Summary)?;
+        let mut output = if enabled("SUMMARY_REPLACE") {
+            let json: serde_json::Value = serde_json::from_str(summary)?;
+            let requests = json["metrics"]["http_reqs"]["count"]
+                .as_f64()
+                .unwrap_or(0.0);
+            SummaryOutput::replace().stdout(format!("custom summary: {requests} requests\n"))
+        } else {
+            SummaryOutput::builtin()
+        };
+        if let Some(path) = env("SUMMARY_FILE") {
+            output = output.file(path, summary);
+        }
+        Ok(output)
     }
 }
 
