@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use barrage_tests::{Run, Server, barrage, export, guest, metric, scratch};
+use barrage_tests::{Run, Server, barrage, export, guest, metric, run_against, scratch};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -59,28 +59,11 @@ fn points_per_metric(lines: &[Value]) -> BTreeMap<String, Vec<&Value>> {
     points
 }
 
-fn flow(name: &str, server: &Server, extra: &[&str]) -> (Run, Value) {
-    let out = scratch(&format!("{name}.json"));
-    let wasm = guest("flow");
-    let target = format!("TARGET={}", server.url());
-    let mut args = vec![
-        "run",
-        wasm.to_str().unwrap(),
-        "-e",
-        &target,
-        "-e",
-        "SLEEP=0",
-        "--vus",
-        "2",
-        "--iterations",
-        "6",
-        "-q",
-        "--summary-export",
-        out.to_str().unwrap(),
-    ];
+/// The flow example with 2 VUs and 6 iterations: 14 requests.
+fn flow(server: &Server, extra: &[&str]) -> (Run, Value) {
+    let mut args = vec!["--vus", "2", "--iterations", "6"];
     args.extend(extra);
-    let run = barrage(&args, LIMIT);
-    (run, export(&out))
+    run_against("flow", server, &args)
 }
 
 #[test]
@@ -90,7 +73,6 @@ fn json_and_csv_outputs_hold_every_sample() {
     let gz = scratch("out-samples.json.gz");
     let csv = scratch("out-samples.csv");
     let (run, summary) = flow(
-        "out",
         &server,
         &[
             "--system-tags",
@@ -329,25 +311,7 @@ fn prometheus_receives_every_series() {
     };
     let server = Server::start();
     let url = format!("prometheus-rw={}", prometheus.write_url());
-    let wasm = guest("flow");
-    let run = barrage(
-        &[
-            "run",
-            wasm.to_str().unwrap(),
-            "-e",
-            &format!("TARGET={}", server.url()),
-            "-e",
-            "SLEEP=0",
-            "--vus",
-            "2",
-            "--iterations",
-            "6",
-            "-q",
-            "-o",
-            &url,
-        ],
-        LIMIT,
-    );
+    let (run, _) = flow(&server, &["-o", &url]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let wait_for = |query: &str| {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -373,6 +337,7 @@ fn prometheus_receives_every_series() {
     assert!(p99 > 0.0 && p99 < 10.0, "seconds: {p99}");
 
     // Trends as native histograms: every request counted in one.
+    let wasm = guest("flow");
     let run = Command::new(barrage_tests::binary())
         .args([
             "run",

@@ -3,46 +3,24 @@
 //! `--summary-tags` and in `--summary-mode full`; `--tag` and
 //! `--system-tags`; windowed thresholds.
 
-use std::time::Duration;
-
-use barrage_tests::{Run, Server, barrage, export, guest, metric, scratch};
-
-const LIMIT: Duration = Duration::from_secs(60);
+use barrage_tests::{Run, Server, metric, run_against, scratch};
 
 /// The flow example (a login per VU in `init`, then `list` and `create`
 /// groups each iteration) with 2 VUs and 6 iterations: 2 logins, 6 lists,
-/// 6 creates.
+/// 6 creates; `options` is given as a `--config` file.
 fn flow(name: &str, server: &Server, options: &str, extra: &[&str]) -> (Run, serde_json::Value) {
     let config = scratch(&format!("{name}-config.json"));
     std::fs::write(&config, options).unwrap();
-    let out = scratch(&format!("{name}.json"));
-    let wasm = guest("flow");
-    let target = format!("TARGET={}", server.url());
     let mut args = vec![
-        "run",
-        wasm.to_str().unwrap(),
-        "-e",
-        &target,
-        "-e",
-        "SLEEP=0",
         "--vus",
         "2",
         "--iterations",
         "6",
-        "-q",
         "--config",
         config.to_str().unwrap(),
-        "--summary-export",
-        out.to_str().unwrap(),
     ];
     args.extend(extra);
-    let run = barrage(&args, LIMIT);
-    let json = if out.exists() {
-        export(&out)
-    } else {
-        serde_json::Value::Null
-    };
-    (run, json)
+    run_against("flow", server, &args)
 }
 
 #[test]

@@ -38,10 +38,13 @@ fn run_with(name: &str, options: &str, env: &[&str], extra: &[&str]) -> (Run, se
 fn passing_thresholds_exit_0_and_failing_ones_exit_99() {
     let server = Server::start();
     let target = format!("TARGET={}", server.url());
+    // Every statistic of every kind, each one passing.
     let options = r#"{"iterations": 5, "thresholds": {
-        "http_req_duration": ["p(95)<10000", "max<60000"],
+        "http_req_duration": ["p(95)<10000", "max<60000", "avg<60000", "med<60000",
+                              "min>=0", "p(99.9)<60000"],
         "http_req_failed": ["rate<0.01"],
-        "http_reqs": ["count==5"],
+        "http_reqs": ["count==5", "rate>0"],
+        "vus_max": ["value==1"],
         "checks": ["rate==1"]}}"#;
     let (run, json) = run_with("pass", options, &[&target], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -76,6 +79,25 @@ fn passing_thresholds_exit_0_and_failing_ones_exit_99() {
     assert_eq!(json["metrics"]["http_reqs"]["thresholds"]["count<3"], true);
     assert_eq!(json["metrics"]["http_reqs"]["thresholds"]["count>1"], false);
     assert_eq!(server.requests(), 10);
+
+    // Each kind's statistic fails on its own too.
+    for (metric, expr) in [
+        ("http_req_duration", "p(95)<0"),
+        ("http_req_duration", "avg>60000"),
+        ("http_req_failed", "rate>0.5"),
+        ("http_reqs", "rate>1000000"),
+        ("vus_max", "value>1"),
+        ("checks", "rate<1"),
+    ] {
+        let options = format!(r#"{{"iterations": 5, "thresholds": {{"{metric}": ["{expr}"]}}}}"#);
+        let (run, _) = run_with("fail-kind", &options, &[&target], &["-q"]);
+        assert_eq!(run.code, 99, "{metric} {expr}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("✗ '{expr}'")),
+            "{}",
+            run.stdout
+        );
+    }
 
     // --no-thresholds: nothing is judged.
     let (run, _) = run_with("ignored", options, &[&target], &["--no-thresholds"]);

@@ -191,6 +191,36 @@ pub fn finish(mut child: Child, limit: Duration) -> Run {
     }
 }
 
+/// Runs `guest` against `server` (`-e TARGET=... -e SLEEP=0 -q`) with
+/// `extra` arguments, exporting the summary; returns the run and the
+/// export, `Null` when none was written.
+pub fn run_against(guest_name: &str, server: &Server, extra: &[&str]) -> (Run, serde_json::Value) {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let out = scratch(&format!("{guest_name}-run-{n}.json"));
+    let wasm = guest(guest_name);
+    let target = format!("TARGET={}", server.url());
+    let mut args = vec![
+        "run",
+        wasm.to_str().unwrap_or_default(),
+        "-e",
+        &target,
+        "-e",
+        "SLEEP=0",
+        "-q",
+        "--summary-export",
+        out.to_str().unwrap_or_default(),
+    ];
+    args.extend(extra);
+    let run = barrage(&args, Duration::from_secs(60));
+    let json = if out.exists() {
+        export(&out)
+    } else {
+        serde_json::Value::Null
+    };
+    (run, json)
+}
+
 /// A fresh path for a file the test writes.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = target_dir().0.join("e2e-scratch");

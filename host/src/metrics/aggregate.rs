@@ -667,6 +667,44 @@ mod tests {
         assert_eq!(run.aggs.value(Builtin::Iterations.id(), &[]), None);
     }
 
+    /// `cargo test --release -p barrage --lib aggregation_memory -- --ignored
+    /// --nocapture`: resident memory while 10 million request samples
+    /// (durations from 0.1 ms to 10 s, over 50 tag sets) are aggregated.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn aggregation_memory_after_ten_million_samples() {
+        let mut run = Run::new();
+        let sets: Vec<TagSetId> = (0..50)
+            .map(|i| {
+                let name = format!("/api/{}", i % 10);
+                let status = ["200", "404", "500", "201", "302"][i / 10];
+                run.set(&[("name", &name), ("status", status), ("method", "GET")])
+            })
+            .collect();
+        let before = crate::measure::rss_kib();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 1..=10_000_000u64 {
+            // xorshift: spread values over six decades without a crate.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ms = 0.1 * 10f64.powf((x % 10_000) as f64 / 2500.0);
+            let set = sets[(x % 50) as usize];
+            run.add(Builtin::HttpReqDuration, set, i, ms);
+            if [1_000_000, 5_000_000, 10_000_000].contains(&i) {
+                let kib = crate::measure::rss_kib().saturating_sub(before);
+                println!(
+                    "after {i:>10} samples: aggregation holds {kib} KiB more than at the start"
+                );
+            }
+        }
+        let stats = trend(
+            run.aggs
+                .value(Builtin::HttpReqDuration.id(), &[TrendStat::Count]),
+        );
+        assert_eq!(stats.count, 10_000_000);
+    }
+
     #[test]
     fn a_window_holds_only_recent_matching_samples() {
         const S: u64 = 1_000_000;

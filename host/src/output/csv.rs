@@ -8,13 +8,12 @@
 //! `unix_nano`, `rfc3339` or `rfc3339_nano`.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use super::file::{Destination, rfc3339};
+use super::file::{FileOut, memo, rfc3339};
 use super::{Batch, Context, Sink};
-use crate::metrics::{MetricId, Sample, SystemTag, TagSetId};
+use crate::metrics::{MetricId, SystemTag, TagSetId};
 use crate::vu::Shared;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +92,7 @@ const COLUMNS: [(&str, SystemTag); 11] = [
 ];
 
 pub struct Csv {
-    out: Option<Destination>,
-    path: String,
+    out: FileOut,
     shared: Arc<Shared>,
     time_format: TimeFormat,
     columns: Vec<&'static str>,
@@ -112,18 +110,16 @@ impl Csv {
             .filter(|(_, t)| system.has(*t))
             .map(|(n, _)| *n)
             .collect();
-        let mut out = Destination::create(&config.path)?;
+        let mut out = FileOut::create(&config.path)?;
         let mut header = String::from("metric_name,timestamp,metric_value");
         for c in &columns {
             header.push(',');
             header.push_str(c);
         }
         header.push_str(",extra_tags,metadata\n");
-        out.write_all(header.as_bytes())
-            .map_err(|e| format!("cannot write to `{}`: {e}", config.path))?;
+        out.write(&header)?;
         Ok(Csv {
-            out: Some(out),
-            path: config.path.clone(),
+            out,
             shared: ctx.shared.clone(),
             time_format: config.time_format,
             columns,
@@ -134,12 +130,8 @@ impl Csv {
     }
 
     fn tag_cells(&mut self, set: TagSetId) -> &str {
-        let i = set.0 as usize;
-        if self.cells.len() <= i {
-            self.cells.resize(i + 1, None);
-        }
         let (shared, columns) = (&self.shared, &self.columns);
-        self.cells[i].get_or_insert_with(|| {
+        memo::<String>(&mut self.cells, set.0 as usize, || {
             let set = shared.tag_sets.get(set);
             let mut cells = String::new();
             for c in columns {
@@ -158,12 +150,10 @@ impl Csv {
     }
 
     fn name(&mut self, id: MetricId) -> &str {
-        let i = id.0 as usize;
-        if self.names.len() <= i {
-            self.names.resize(i + 1, None);
-        }
         let shared = &self.shared;
-        self.names[i].get_or_insert_with(|| quote(&shared.registry.def(id).name))
+        memo::<String>(&mut self.names, id.0 as usize, || {
+            quote(&shared.registry.def(id).name)
+        })
     }
 
     fn timestamp(&self, at: u64) -> String {
@@ -206,16 +196,7 @@ impl Sink for Csv {
         let meta = meta.join("&");
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        for sample in &batch.samples {
-            let Sample::Value {
-                metric,
-                tags,
-                at,
-                value,
-            } = *sample
-            else {
-                continue;
-            };
+        for (metric, tags, at, value) in batch.values() {
             text.push_str(self.name(metric));
             let _ = write!(text, ",{},{value:.6}", self.timestamp(at));
             text.push_str(self.tag_cells(tags));
@@ -223,23 +204,13 @@ impl Sink for Csv {
             text.push_str(&meta);
             text.push('\n');
         }
-        let result = match &mut self.out {
-            Some(out) => out
-                .write_all(text.as_bytes())
-                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
-            None => Ok(()),
-        };
+        let result = self.out.write(&text);
         self.text = text;
         result
     }
 
     fn finish(&mut self) -> Result<(), String> {
-        match self.out.take() {
-            Some(out) => out
-                .finish()
-                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
-            None => Ok(()),
-        }
+        self.out.finish()
     }
 }
 

@@ -65,6 +65,49 @@ impl Write for Destination {
     }
 }
 
+/// A file output's destination and its name for messages; after the
+/// first failed write it writes nothing more.
+pub struct FileOut {
+    out: Option<Destination>,
+    path: String,
+}
+
+impl FileOut {
+    pub fn create(path: &str) -> Result<FileOut, String> {
+        Ok(FileOut {
+            out: Some(Destination::create(path)?),
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn write(&mut self, text: &str) -> Result<(), String> {
+        match &mut self.out {
+            Some(out) => out
+                .write_all(text.as_bytes())
+                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
+            None => Ok(()),
+        }
+    }
+
+    pub fn finish(&mut self) -> Result<(), String> {
+        match self.out.take() {
+            Some(out) => out
+                .finish()
+                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The value cached at `index`, made by `make` on first use: outputs
+/// keep each metric's name and each tag set's text this way.
+pub fn memo<T>(cache: &mut Vec<Option<T>>, index: usize, make: impl FnOnce() -> T) -> &T {
+    if cache.len() <= index {
+        cache.resize_with(index + 1, || None);
+    }
+    cache[index].get_or_insert_with(make)
+}
+
 /// A number as Go's JSON writes a float64, which k6's tools expect:
 /// whole numbers without a fraction (`1`, not `1.0`).
 pub fn go_number(out: &mut String, v: f64) {

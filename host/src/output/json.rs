@@ -10,14 +10,13 @@
 //! `"metadata":{"iter":"3","vu":"1"}`. A name ending in `.gz` is
 //! gzip-compressed; `-` is standard output.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::file::{Destination, go_number, rfc3339};
+use super::file::{FileOut, go_number, memo, rfc3339};
 use super::{Batch, Context, Sink};
-use crate::metrics::{Contains, MetricId, Sample, SystemTag, TagSetId};
+use crate::metrics::{Contains, MetricId, SystemTag, TagSetId};
 use crate::thresholds::Threshold;
 use crate::vu::Shared;
 
@@ -36,8 +35,7 @@ impl Config {
 }
 
 pub struct Json {
-    out: Option<Destination>,
-    path: String,
+    out: FileOut,
     shared: Arc<Shared>,
     thresholds: Vec<Threshold>,
     /// Which metrics had their `Metric` line, by id.
@@ -52,8 +50,7 @@ pub struct Json {
 impl Json {
     pub fn open(config: &Config, ctx: &Context) -> Result<Json, String> {
         Ok(Json {
-            out: Some(Destination::create(&config.path)?),
-            path: config.path.clone(),
+            out: FileOut::create(&config.path)?,
             shared: ctx.shared.clone(),
             thresholds: ctx.thresholds.clone(),
             announced: Vec::new(),
@@ -114,12 +111,8 @@ impl Json {
     }
 
     fn tags_json(&mut self, set: TagSetId) -> &str {
-        let i = set.0 as usize;
-        if self.tags.len() <= i {
-            self.tags.resize(i + 1, None);
-        }
         let shared = &self.shared;
-        self.tags[i].get_or_insert_with(|| {
+        memo::<String>(&mut self.tags, set.0 as usize, || {
             let set = shared.tag_sets.get(set);
             let object: serde_json::Map<String, serde_json::Value> =
                 set.iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
@@ -128,12 +121,10 @@ impl Json {
     }
 
     fn name_json(&mut self, id: MetricId) -> &str {
-        let i = id.0 as usize;
-        if self.names.len() <= i {
-            self.names.resize(i + 1, None);
-        }
         let shared = &self.shared;
-        self.names[i].get_or_insert_with(|| json!(shared.registry.def(id).name).to_string())
+        memo::<String>(&mut self.names, id.0 as usize, || {
+            json!(shared.registry.def(id).name).to_string()
+        })
     }
 }
 
@@ -151,16 +142,7 @@ impl Sink for Json {
         };
         let mut text = std::mem::take(&mut self.line);
         text.clear();
-        for sample in &batch.samples {
-            let Sample::Value {
-                metric,
-                tags,
-                at,
-                value,
-            } = *sample
-            else {
-                continue;
-            };
+        for (metric, tags, at, value) in batch.values() {
             let m = metric.0 as usize;
             if self.announced.len() <= m {
                 self.announced.resize(m + 1, false);
@@ -181,22 +163,12 @@ impl Sink for Json {
             text.push_str(self.name_json(metric));
             text.push_str("}\n");
         }
-        let result = match &mut self.out {
-            Some(out) => out
-                .write_all(text.as_bytes())
-                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
-            None => Ok(()),
-        };
+        let result = self.out.write(&text);
         self.line = text;
         result
     }
 
     fn finish(&mut self) -> Result<(), String> {
-        match self.out.take() {
-            Some(out) => out
-                .finish()
-                .map_err(|e| format!("cannot write to `{}`: {e}", self.path)),
-            None => Ok(()),
-        }
+        self.out.finish()
     }
 }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::metrics::Sample;
+use crate::metrics::{MetricId, Sample, TagSetId};
 use crate::thresholds::Threshold;
 use crate::vu::Shared;
 
@@ -36,6 +36,22 @@ pub struct Batch {
     pub vu: u32,
     pub iter: u64,
     pub samples: Vec<Sample>,
+}
+
+impl Batch {
+    /// The batch's values: (metric, tag set, time, value); checks' own
+    /// counts are not samples an output writes.
+    pub fn values(&self) -> impl Iterator<Item = (MetricId, TagSetId, u64, f64)> + '_ {
+        self.samples.iter().filter_map(|s| match *s {
+            Sample::Value {
+                metric,
+                tags,
+                at,
+                value,
+            } => Some((metric, tags, at, value)),
+            Sample::Check { .. } => None,
+        })
+    }
 }
 
 /// One `--out` argument, parsed.
@@ -114,8 +130,7 @@ impl Outputs {
     /// Opens every output (a file that cannot be created fails here,
     /// before the test starts) and starts its thread.
     pub fn start(specs: &[Spec], ctx: &Context) -> Result<Outputs, String> {
-        let mut queues = Vec::new();
-        let mut threads = Vec::new();
+        let mut sinks = Vec::new();
         for spec in specs {
             let (name, sink): (String, Box<dyn Sink>) = match spec {
                 Spec::Json(c) => (
@@ -131,6 +146,15 @@ impl Outputs {
                     Box::new(prometheus::RemoteWrite::new(c, ctx)?),
                 ),
             };
+            sinks.push((name, sink));
+        }
+        Outputs::with_sinks(sinks)
+    }
+
+    fn with_sinks(sinks: Vec<(String, Box<dyn Sink>)>) -> Result<Outputs, String> {
+        let mut queues = Vec::new();
+        let mut threads = Vec::new();
+        for (name, sink) in sinks {
             let (tx, rx) = mpsc::channel();
             let pending = Arc::new(AtomicU64::new(0));
             let thread = std::thread::Builder::new()
@@ -175,6 +199,8 @@ impl Outputs {
         }
     }
 
+    /// Says that an output is falling behind, at most every
+    /// [`BEHIND_EVERY`].
     fn report_lag(&self, q: &Queue, pending: u64) {
         let now = self.started.elapsed().as_millis() as u64;
         let last = q.warned_at.load(Ordering::Relaxed);
@@ -260,6 +286,64 @@ fn drain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Builtin;
+
+    /// A sink that holds every write until the test opens it, then
+    /// counts the samples it got.
+    struct Gate {
+        open: Arc<(Mutex<bool>, std::sync::Condvar)>,
+        seen: Arc<AtomicU64>,
+    }
+
+    impl Sink for Gate {
+        fn write(&mut self, batch: &Batch) -> Result<(), String> {
+            let (lock, cvar) = &*self.open;
+            let mut open = lock.lock().unwrap();
+            while !*open {
+                open = cvar.wait(open).unwrap();
+            }
+            self.seen
+                .fetch_add(batch.samples.len() as u64, Ordering::Relaxed);
+            Ok(())
+        }
+
+        fn finish(&mut self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_output_is_reported_and_loses_nothing() {
+        let open = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let seen = Arc::new(AtomicU64::new(0));
+        let gate = Gate {
+            open: open.clone(),
+            seen: seen.clone(),
+        };
+        let outputs = Outputs::with_sinks(vec![("gate".into(), Box::new(gate))]).unwrap();
+        let sample = Sample::Value {
+            metric: Builtin::HttpReqs.id(),
+            tags: TagSetId::EMPTY,
+            at: 0,
+            value: 1.0,
+        };
+        let started = Instant::now();
+        for _ in 0..3 {
+            outputs.push(Batch {
+                samples: vec![sample; BEHIND as usize / 2 + 1],
+                ..Default::default()
+            });
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "pushing waited");
+        let warned = outputs.queues.read().unwrap()[0]
+            .warned_at
+            .load(Ordering::Relaxed);
+        assert!(warned > 0, "the lag was not reported");
+        *open.0.lock().unwrap() = true;
+        open.1.notify_all();
+        assert!(outputs.finish().is_empty());
+        assert_eq!(seen.load(Ordering::Relaxed), 3 * (BEHIND / 2 + 1));
+    }
 
     fn parse(text: &str) -> Result<Spec, String> {
         Spec::parse(text, &|_| None)

@@ -24,7 +24,7 @@ use prost::Message;
 
 use super::{Batch, Context, Sink};
 use crate::metrics::{
-    Accumulator, Contains, MetricId, MetricKind, MetricValue, Sample, TagSetId, TrendStat,
+    Accumulator, Contains, MetricId, MetricKind, MetricValue, TagSetId, TrendStat,
 };
 use crate::vu::Shared;
 
@@ -345,16 +345,7 @@ impl RemoteWrite {
 
 impl Sink for RemoteWrite {
     fn write(&mut self, batch: &Batch) -> Result<(), String> {
-        for sample in &batch.samples {
-            let Sample::Value {
-                metric,
-                tags,
-                at,
-                value,
-            } = *sample
-            else {
-                continue;
-            };
+        for (metric, tags, at, value) in batch.values() {
             let series = self.series.entry((metric, tags)).or_insert_with(|| Series {
                 acc: Accumulator::new(self.shared.registry.def(metric).kind),
                 at,
