@@ -19,7 +19,7 @@ use crate::error::{ExitCode, Failure};
 use crate::executor::{self, Factory, Plan, Pool, Progress, Runner, Stop, Timer};
 use crate::http::HttpConfig;
 use crate::imports;
-use crate::metrics::{Builtin, TagList, TagSetId};
+use crate::metrics::{Builtin, TagSetId};
 use crate::options::{self, Layer, Resolved};
 use crate::summary::{Ending, Summary, SummaryOptions};
 use crate::thresholds::{self, Judge};
@@ -467,7 +467,7 @@ impl Runner for VuRunner {
 
     fn schedule_lag(&mut self, lag: Duration) {
         let state = self.vu.state();
-        let tags = state.tag_set(Some(""), &TagList::default(), &[]);
+        let tags = state.tag_set(Some(""), |_| {}, &[]);
         let at = state.shared.clock.now();
         let ms = lag.as_secs_f64() * 1000.0;
         state.samples.add(Builtin::ScheduleLag, tags, at, ms);

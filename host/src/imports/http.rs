@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::bindings::http::{BodyMode, Host, Request, Response, Timings};
 use crate::http::{Outcome, Prepared, VuClient};
-use crate::metrics::{Builtin, SystemTag, TagList, number_text};
+use crate::metrics::{Builtin, SystemTag, SystemTags, TagList, number_text};
 use crate::vu::{Shared, VuState};
 
 impl Host for VuState {
@@ -123,7 +123,12 @@ fn record(vu: &mut VuState, req: &RequestTags, out: &Outcome) {
 
 fn record_one(vu: &mut VuState, method: &str, req: &RequestTags, out: &Outcome, at: u64) {
     let expected = out.expected();
-    let tags = vu.tag_set(None, &system_tags(&vu.shared, method, req, out), &req.own);
+    let on = vu.shared.tag_config().system;
+    let tags = vu.tag_set(
+        None,
+        |list| system_tags(list, on, method, req, out),
+        &req.own,
+    );
     let t = &out.timings;
     let samples = &mut vu.samples;
     let mut add = |metric: Builtin, value: f64| samples.add(metric, tags, at, value);
@@ -140,16 +145,15 @@ fn record_one(vu: &mut VuState, method: &str, req: &RequestTags, out: &Outcome, 
     add(Builtin::DataReceived, out.bytes_received as f64);
 }
 
-/// The system tags of one request, those the run records.
+/// Adds the system tags of one request, those the run records.
 fn system_tags<'a>(
-    shared: &Shared,
+    list: &mut TagList<'a>,
+    system: SystemTags,
     method: &'a str,
     req: &'a RequestTags,
     out: &'a Outcome,
-) -> TagList<'a> {
-    let system = shared.tag_config().system;
+) {
     let on = |tag| system.has(tag);
-    let mut list = TagList::with_capacity(9);
     if on(SystemTag::Method) {
         list.set("method", method);
     }
@@ -177,7 +181,6 @@ fn system_tags<'a>(
     if on(SystemTag::ErrorCode) && out.error_code != 0 {
         list.set("error_code", number_text(out.error_code));
     }
-    list
 }
 
 fn response(out: Outcome) -> Response {

@@ -6,7 +6,7 @@ use wasmtime::component::Resource;
 
 use crate::bindings::metrics::{Host, HostMetric, MetricKind as WitKind};
 use crate::bindings::types::Tags;
-use crate::metrics::{Builtin, Contains, MetricId, MetricKind, SystemTag, TagList};
+use crate::metrics::{Builtin, Contains, MetricId, MetricKind, SystemTag};
 use crate::vu::VuState;
 
 /// A guest's handle on a metric it defined.
@@ -46,7 +46,7 @@ impl HostMetric for VuState {
     async fn add(&mut self, metric: Resource<MetricHandle>, value: f64, tags: Tags) {
         if let Ok(handle) = self.table.get(&metric) {
             let id = handle.id;
-            let set = self.tag_set(None, &TagList::default(), &tags);
+            let set = self.tag_set(None, |_| {}, &tags);
             let at = self.shared.clock.now();
             self.samples.add(id, set, at, value);
             self.flush_if_full();
@@ -62,11 +62,16 @@ impl HostMetric for VuState {
 impl Host for VuState {
     async fn check(&mut self, name: String, passed: bool, tags: Tags) -> bool {
         let id = self.check_id(&name);
-        let mut system = TagList::default();
-        if self.shared.tag_config().system.has(SystemTag::Check) {
-            system.set("check", &name);
-        }
-        let set = self.tag_set(None, &system, &tags);
+        let named = self.shared.tag_config().system.has(SystemTag::Check);
+        let set = self.tag_set(
+            None,
+            |list| {
+                if named {
+                    list.set("check", &name);
+                }
+            },
+            &tags,
+        );
         let at = self.shared.clock.now();
         self.samples.check(id, passed, set, at);
         self.flush_if_full();
@@ -81,7 +86,7 @@ impl Host for VuState {
     /// Records the group's time, tagged with the group's own path.
     async fn group_end(&mut self) {
         if let Some((path, start)) = self.groups.pop() {
-            let set = self.tag_set(Some(&path), &TagList::default(), &[]);
+            let set = self.tag_set(Some(&path), |_| {}, &[]);
             let at = self.shared.clock.now();
             let ms = start.elapsed().as_secs_f64() * 1000.0;
             self.samples.add(Builtin::GroupDuration, set, at, ms);

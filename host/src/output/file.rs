@@ -130,6 +130,38 @@ pub fn rfc3339(time: std::time::SystemTime) -> String {
         .unwrap_or_default()
 }
 
+/// RFC 3339 timestamps for many samples close in time: the text up to
+/// the second is made once per second, the fraction per sample.
+#[derive(Default)]
+pub struct Stamps {
+    second: Option<u64>,
+    prefix: String,
+}
+
+impl Stamps {
+    /// Appends `time` as [`rfc3339`] writes it.
+    pub fn write(&mut self, out: &mut String, time: std::time::SystemTime) {
+        use std::fmt::Write as _;
+        let since = time
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let second = since.as_secs();
+        if self.second != Some(second) {
+            let whole = std::time::UNIX_EPOCH + std::time::Duration::from_secs(second);
+            self.prefix = rfc3339(whole).trim_end_matches('Z').to_owned();
+            self.second = Some(second);
+        }
+        out.push_str(&self.prefix);
+        let nanos = since.subsec_nanos();
+        if nanos > 0 {
+            let mut fraction = String::with_capacity(10);
+            let _ = write!(fraction, ".{nanos:09}");
+            out.push_str(fraction.trim_end_matches('0'));
+        }
+        out.push('Z');
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +176,19 @@ mod tests {
         assert_eq!(s, "1 0.25 1234.5678 -3 null ");
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_120_000_000);
         assert_eq!(rfc3339(t), "2023-11-14T22:13:20.12Z");
+        let mut stamps = Stamps::default();
+        let mut out = String::new();
+        stamps.write(&mut out, t);
+        out.push(' ');
+        stamps.write(&mut out, t + std::time::Duration::from_nanos(5));
+        out.push(' ');
+        stamps.write(
+            &mut out,
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1),
+        );
+        assert_eq!(
+            out,
+            "2023-11-14T22:13:20.12Z 2023-11-14T22:13:20.120000005Z 1970-01-01T00:00:01Z"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::file::{FileOut, go_number, memo, rfc3339};
+use super::file::{FileOut, Stamps, go_number, memo};
 use super::{Batch, Context, Sink};
 use crate::metrics::{Contains, MetricId, SystemTag, TagSetId};
 use crate::thresholds::Threshold;
@@ -45,6 +45,7 @@ pub struct Json {
     /// The metric name as a JSON string, by id.
     names: Vec<Option<String>>,
     line: String,
+    stamps: Stamps,
 }
 
 impl Json {
@@ -57,6 +58,7 @@ impl Json {
             tags: Vec::new(),
             names: Vec::new(),
             line: String::with_capacity(512),
+            stamps: Stamps::default(),
         })
     }
 
@@ -153,7 +155,7 @@ impl Sink for Json {
                 text.push('\n');
             }
             text.push_str(r#"{"type":"Point","data":{"time":""#);
-            text.push_str(&rfc3339(self.shared.clock.wall(at)));
+            self.stamps.write(&mut text, self.shared.clock.wall(at));
             text.push_str(r#"","value":"#);
             go_number(&mut text, value);
             text.push_str(r#","tags":"#);

@@ -1,12 +1,14 @@
 //! Outputs (`-o/--out`): every sample as it is taken, to files and
 //! services, off the VU path.
 //!
-//! A VU hands each flushed sample buffer to every output's queue, an
-//! unbounded channel, so pushing never waits. Each output drains its
-//! queue on a thread of its own, at its own pace; one that falls behind
-//! says so, and keeps every sample. When the run ends, what is still
-//! queued is written before the summary prints, so an aborted or
-//! interrupted run leaves complete outputs too.
+//! A VU appends each flushed sample buffer to every output's mailbox, an
+//! unbounded list behind a lock held only to append or to take it all,
+//! so pushing never waits on an output. Each output's thread takes the
+//! whole mailbox every [`POLL`] and writes it at its own pace: a busy
+//! test costs an output ten wake-ups a second, not one per VU flush. An
+//! output that falls behind says so, and keeps every sample. When the run
+//! ends, what is still queued is written before the summary prints, so an
+//! aborted or interrupted run leaves complete outputs too.
 
 mod csv;
 mod file;
@@ -14,8 +16,7 @@ mod json;
 mod prometheus;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,8 @@ use crate::metrics::{MetricId, Sample, TagSetId};
 use crate::thresholds::Threshold;
 use crate::vu::Shared;
 
+/// How often an output's thread takes what was pushed.
+const POLL: Duration = Duration::from_millis(100);
 /// A queue this many samples deep is reported as falling behind.
 const BEHIND: u64 = 1_000_000;
 /// How often a lagging output is reported.
@@ -106,11 +109,46 @@ trait Sink: Send {
 /// One output's end of the pipe.
 struct Queue {
     name: String,
-    tx: mpsc::Sender<Arc<Batch>>,
+    mailbox: Arc<Mailbox>,
     /// Samples pushed and not yet written.
     pending: Arc<AtomicU64>,
     /// When falling behind was last reported, in ms since `started`.
     warned_at: AtomicU64,
+}
+
+/// Batches waiting for one output, and whether more may come.
+#[derive(Default)]
+struct Mailbox {
+    state: Mutex<(Vec<Arc<Batch>>, bool)>,
+    closed: Condvar,
+}
+
+impl Mailbox {
+    fn put(&self, batch: Arc<Batch>) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .push(batch);
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.closed.notify_all();
+    }
+
+    /// Waits up to `wait` (less if the mailbox closes), then takes
+    /// everything in it; `true` with the last of it.
+    fn take(&self, wait: Duration) -> (Vec<Arc<Batch>>, bool) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !state.1 {
+            state = self
+                .closed
+                .wait_timeout(state, wait)
+                .map_or_else(|e| e.into_inner().0, |(s, _)| s);
+        }
+        (std::mem::take(&mut state.0), state.1)
+    }
 }
 
 /// The run's outputs.
@@ -155,20 +193,20 @@ impl Outputs {
         let mut queues = Vec::new();
         let mut threads = Vec::new();
         for (name, sink) in sinks {
-            let (tx, rx) = mpsc::channel();
+            let mailbox = Arc::new(Mailbox::default());
             let pending = Arc::new(AtomicU64::new(0));
             let thread = std::thread::Builder::new()
                 .name("barrage-output".into())
                 .spawn({
-                    let pending = pending.clone();
-                    move || drain(sink, &rx, &pending)
+                    let (mailbox, pending) = (mailbox.clone(), pending.clone());
+                    move || drain(sink, &mailbox, &pending)
                 })
                 .map_err(|e| format!("cannot start the {name} output: {e}"))?;
             tracing::debug!(output = %name, "output started");
             threads.push((name.clone(), thread));
             queues.push(Queue {
                 name,
-                tx,
+                mailbox,
                 pending,
                 warned_at: AtomicU64::new(0),
             });
@@ -190,9 +228,7 @@ impl Outputs {
         let batch = Arc::new(batch);
         for q in queues.iter() {
             let pending = q.pending.fetch_add(n, Ordering::Relaxed) + n;
-            if q.tx.send(batch.clone()).is_err() {
-                continue;
-            }
+            q.mailbox.put(batch.clone());
             if pending > BEHIND {
                 self.report_lag(q, pending);
             }
@@ -221,10 +257,10 @@ impl Outputs {
     /// Closes the queues and waits for every output to write what is
     /// left; returns what went wrong, one message per problem.
     pub fn finish(&self) -> Vec<String> {
-        self.queues
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let queues = std::mem::take(&mut *self.queues.write().unwrap_or_else(|e| e.into_inner()));
+        for q in &queues {
+            q.mailbox.close();
+        }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         let mut errors = Vec::new();
         for (name, thread) in threads {
@@ -241,32 +277,29 @@ impl Outputs {
     }
 }
 
-/// An output's thread: writes batches as they come, ticks on its period,
-/// and finishes when the queue closes. A failing write is reported once
-/// and the output stops writing, but keeps draining its queue.
-fn drain(
-    mut sink: Box<dyn Sink>,
-    rx: &mpsc::Receiver<Arc<Batch>>,
-    pending: &AtomicU64,
-) -> Vec<String> {
+/// An output's thread: writes what was pushed every [`POLL`], ticks on
+/// its period, and finishes once the mailbox is closed and empty. A
+/// failing write is reported once and the output stops writing, but
+/// keeps emptying its mailbox.
+fn drain(mut sink: Box<dyn Sink>, mailbox: &Mailbox, pending: &AtomicU64) -> Vec<String> {
     let mut problems = Vec::new();
     let mut broken = false;
     let period = sink.period();
     let mut next_tick = period.map(|p| Instant::now() + p);
     loop {
-        let wait = next_tick.map_or(Duration::from_secs(3600), |t| {
-            t.saturating_duration_since(Instant::now())
+        let wait = next_tick.map_or(POLL, |t| {
+            t.saturating_duration_since(Instant::now()).min(POLL)
         });
-        match rx.recv_timeout(wait) {
-            Ok(batch) => {
-                if !broken && let Err(e) = sink.write(&batch) {
-                    problems.push(e);
-                    broken = true;
-                }
-                pending.fetch_sub(batch.samples.len() as u64, Ordering::Relaxed);
+        let (batches, closed) = mailbox.take(wait);
+        for batch in batches {
+            if !broken && let Err(e) = sink.write(&batch) {
+                problems.push(e);
+                broken = true;
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            pending.fetch_sub(batch.samples.len() as u64, Ordering::Relaxed);
+        }
+        if closed {
+            break;
         }
         if let (Some(t), Some(p)) = (next_tick, period)
             && Instant::now() >= t

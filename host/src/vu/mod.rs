@@ -15,7 +15,7 @@ use wasmtime::Store;
 
 use crate::bindings::types::SummaryOutput;
 use crate::bindings::{Scenario, ScenarioPre};
-use crate::metrics::{Builtin, TagList};
+use crate::metrics::Builtin;
 pub use state::{MEMORY_LIMIT, Shared, VuState};
 
 /// Why a guest call did not succeed.
@@ -116,7 +116,7 @@ impl Vu {
         let state = self.store.data_mut();
         // A group left open by an early return or a trap ends here.
         state.groups.clear();
-        let tags = state.tag_set(None, &TagList::default(), &[]);
+        let tags = state.tag_set(None, |_| {}, &[]);
         let at = state.shared.clock.now();
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         state.samples.add(Builtin::Iterations, tags, at, 1.0);

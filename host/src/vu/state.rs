@@ -87,7 +87,7 @@ impl Shared {
 
     /// The tag set of a run-level sample about `scenario`.
     pub fn scenario_tags(&self, scenario: &crate::executor::Scenario) -> TagSetId {
-        let mut list = TagList::with_capacity(4);
+        let mut list = TagList::default();
         base_tags(self, Some(scenario), None, &mut list);
         self.tag_sets.intern(&mut list)
     }
@@ -171,28 +171,35 @@ impl VuState {
     }
 
     /// Interns the tags of a sample taken now: the VU's scenario and the
-    /// test's tags, `group` (the current group when `None`), the `system`
-    /// tags the caller measured, then the guest's `own` tags, which
-    /// replace any of those.
-    pub fn tag_set(
-        &mut self,
-        group: Option<&str>,
-        system: &TagList<'_>,
-        own: &[(String, String)],
+    /// test's tags, `group` (the current group when `None`), the system
+    /// tags `system` adds, then the guest's `own` tags, which replace any
+    /// of those. The list lives on the stack, and a set the VU used
+    /// lately is found in its own cache.
+    pub fn tag_set<'a>(
+        &'a mut self,
+        group: Option<&'a str>,
+        system: impl FnOnce(&mut TagList<'a>),
+        own: &'a [(String, String)],
     ) -> TagSetId {
-        let current = self.groups.last().map_or("", |(p, _)| p.as_str());
-        let mut list = TagList::with_capacity(16);
+        let VuState {
+            shared,
+            scenario,
+            groups,
+            tag_cache,
+            ..
+        } = self;
+        let shared: &'a Shared = shared;
+        let current = groups.last().map_or("", |(p, _)| p.as_str());
+        let mut list = TagList::default();
         base_tags(
-            &self.shared,
-            self.scenario.as_deref(),
+            shared,
+            scenario.as_deref(),
             Some(group.unwrap_or(current)),
             &mut list,
         );
-        list.extend(system.iter());
+        system(&mut list);
         list.extend(own.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        self.shared
-            .tag_sets
-            .intern_cached(&mut list, &mut self.tag_cache)
+        shared.tag_sets.intern_cached(&mut list, tag_cache)
     }
 
     /// The VU's client, made on its first request.
