@@ -115,6 +115,8 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         .map_err(guest_failure("options()"))?;
     let resolved = resolve(&exported, &args)?;
     shared.set_tag_config(resolved.tags.clone());
+    shared.set_max_call_time(resolved.max_iteration_cpu);
+    let _ = shared.http.allow.set(resolved.allow_hosts.clone());
     let context = crate::output::Context {
         shared: shared.clone(),
         thresholds: resolved.thresholds.clone(),

@@ -13,6 +13,7 @@ mod executors;
 mod guest_failures;
 mod outputs;
 mod plain_http;
+mod sandbox;
 mod summary_hook;
 mod tags;
 mod thresholds;

@@ -135,6 +135,19 @@ pub struct OptionArgs {
     /// Do not judge thresholds: the run passes or fails on its own.
     #[arg(long)]
     pub no_thresholds: bool,
+    /// Let requests go only to hosts matching this pattern; repeatable.
+    ///
+    /// `api.example.test`, `*.example.test` (any name below it),
+    /// `127.0.0.1:8080` (that port only). Other requests fail with error
+    /// code 1111. Without the flag, every host is allowed.
+    #[arg(long = "allow-host", value_name = "PATTERN", value_parser = parse_host_pattern)]
+    pub allow_hosts: Vec<String>,
+    /// The longest a guest call (an iteration, `setup`, ...) may run its
+    /// own code (default 60s; 0 for no limit); past it the call fails and
+    /// the VU starts afresh. Time waiting on requests or sleeps does not
+    /// count.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_iteration_cpu: Option<Duration>,
     /// A tag on every sample of the test, `NAME=VALUE`; repeatable.
     #[arg(long = "tag", value_name = "NAME=VALUE", value_parser = parse_env)]
     pub tags: Vec<(String, String)>,
@@ -172,6 +185,12 @@ impl OptionArgs {
             thresholds: self.no_thresholds.then(Vec::new),
             tags: (!self.tags.is_empty()).then(|| self.tags.iter().cloned().collect()),
             system_tags: self.system_tags,
+            allow_hosts: (!self.allow_hosts.is_empty()).then(|| {
+                let patterns = self.allow_hosts.iter().map(String::as_str);
+                // Each pattern was checked when the flags were parsed.
+                crate::http::Allowlist::parse(patterns).unwrap_or_default()
+            }),
+            max_iteration_cpu: self.max_iteration_cpu,
         }
     }
 
@@ -226,6 +245,10 @@ pub struct TrendStatList(pub Vec<TrendStat>);
 
 fn parse_trend_stats(s: &str) -> Result<TrendStatList, String> {
     TrendStat::parse_list(s).map(TrendStatList)
+}
+
+fn parse_host_pattern(s: &str) -> Result<String, String> {
+    crate::http::Allowlist::parse([s]).map(|_| s.to_owned())
 }
 
 fn parse_system_tags(s: &str) -> Result<crate::metrics::SystemTags, String> {

@@ -7,6 +7,7 @@ use reqwest::{Method, Version};
 
 use reqwest::Url;
 
+use super::allow::Allowlist;
 use super::error::{classify, code};
 use super::plain::{Exchange, MAX_REDIRECTS, Plain, redirect_target};
 use super::timing::{PhaseClock, TimedConnectLayer, TimedResolver, TimedSessions, Timings};
@@ -21,6 +22,8 @@ pub struct HttpConfig {
     pub max_body: usize,
     pub user_agent: String,
     pub tls: rustls::ClientConfig,
+    /// The hosts requests may go to, fixed once the options are known.
+    pub allow: Arc<OnceLock<Allowlist>>,
 }
 
 impl HttpConfig {
@@ -30,7 +33,14 @@ impl HttpConfig {
             max_body: 16 << 20,
             user_agent: format!("barrage/{}", env!("CARGO_PKG_VERSION")),
             tls: tls_config(),
+            allow: Arc::default(),
         }
+    }
+
+    /// The hosts requests may go to; all until the options say.
+    pub fn allowlist(&self) -> &Allowlist {
+        static ALL: Allowlist = Allowlist::all();
+        self.allow.get().unwrap_or(&ALL)
     }
 }
 
@@ -168,6 +178,11 @@ impl VuClient {
         let mut body = req.body;
         let mut hops = Vec::new();
         loop {
+            if let Some(why) = config.allowlist().refuse(&url) {
+                let mut out = Outcome::failed(url.to_string(), code::BLOCKED_HOST, why);
+                out.redirects = hops;
+                return out;
+            }
             let mut out = if url.scheme() == "http" {
                 let exchange = Exchange {
                     method: &method,

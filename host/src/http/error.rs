@@ -10,6 +10,8 @@ pub mod code {
     pub const INVALID_URL: u32 = 1020;
     pub const TIMEOUT: u32 = 1050;
     pub const DNS: u32 = 1100;
+    /// The host is not on the allowlist (`--allow-host`).
+    pub const BLOCKED_HOST: u32 = 1111;
     pub const TCP: u32 = 1200;
     pub const BROKEN_PIPE: u32 = 1201;
     pub const DIAL: u32 = 1210;

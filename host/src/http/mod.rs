@@ -7,11 +7,13 @@
 //! HTTP/2 go through reqwest (`client.rs`), whose phases are taken at the
 //! connector (DNS, connect, TLS) and around the exchange.
 
+mod allow;
 mod client;
 mod error;
 mod plain;
 mod timing;
 
+pub use allow::Allowlist;
 pub use client::{HttpConfig, Outcome, Prepared, VuClient, method_after, tls_config};
 pub use error::{classify, code};
 pub use timing::Timings;

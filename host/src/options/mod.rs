@@ -20,6 +20,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError, Scenario, Stage,
 };
+use crate::http::Allowlist;
 use crate::metrics::{SystemTags, TagConfig};
 use crate::thresholds::Threshold;
 
@@ -49,6 +50,10 @@ pub struct Layer {
     pub tags: Option<BTreeMap<String, String>>,
     /// k6's `systemTags`: the system tags to record.
     pub system_tags: Option<SystemTags>,
+    /// `allowHosts`: where requests may go; all hosts when unset.
+    pub allow_hosts: Option<Allowlist>,
+    /// `maxIterationCpu`: the longest a guest call may run its own code.
+    pub max_iteration_cpu: Option<Duration>,
 }
 
 impl Layer {
@@ -97,6 +102,8 @@ impl Layer {
             thresholds: over.thresholds.clone().or(self.thresholds),
             tags: over.tags.clone().or(self.tags),
             system_tags: over.system_tags.or(self.system_tags),
+            allow_hosts: over.allow_hosts.clone().or(self.allow_hosts),
+            max_iteration_cpu: over.max_iteration_cpu.or(self.max_iteration_cpu),
         }
     }
 }
@@ -144,8 +151,9 @@ pub fn from_file(path: &Path) -> Result<Layer, OptionsError> {
 /// `BARRAGE_DURATION`, `BARRAGE_ITERATIONS`, `BARRAGE_STAGES`
 /// (`30s:10,1m:10`), `BARRAGE_RATE`, `BARRAGE_PRE_ALLOCATED_VUS`,
 /// `BARRAGE_MAX_VUS`, `BARRAGE_SETUP_TIMEOUT`, `BARRAGE_TEARDOWN_TIMEOUT`,
-/// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN`, `BARRAGE_NO_THRESHOLDS` and
-/// `BARRAGE_SYSTEM_TAGS` (`status,method,url`).
+/// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN`, `BARRAGE_NO_THRESHOLDS`,
+/// `BARRAGE_SYSTEM_TAGS` (`status,method,url`), `BARRAGE_ALLOW_HOSTS`
+/// (`api.test,*.cdn.test`) and `BARRAGE_MAX_ITERATION_CPU`.
 pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsError> {
     let var = |name: &str| get(name);
     Ok(Layer {
@@ -169,6 +177,10 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
         system_tags: env_var(&var, "BARRAGE_SYSTEM_TAGS", |v| {
             SystemTags::parse(v.split(','))
         })?,
+        allow_hosts: env_var(&var, "BARRAGE_ALLOW_HOSTS", |v| {
+            Allowlist::parse(v.split(','))
+        })?,
+        max_iteration_cpu: env_var(&var, "BARRAGE_MAX_ITERATION_CPU", time)?,
     })
 }
 
@@ -229,7 +241,14 @@ pub struct Resolved {
     pub no_teardown: bool,
     pub thresholds: Vec<Threshold>,
     pub tags: TagConfig,
+    pub allow_hosts: Allowlist,
+    /// The longest a guest call (an iteration, `setup`, ...) may run its
+    /// own code before it is stopped.
+    pub max_iteration_cpu: Duration,
 }
+
+/// How long a guest call may run its own code unless the options say.
+pub const DEFAULT_MAX_ITERATION_CPU: Duration = Duration::from_secs(60);
 
 /// Turns the merged layer into a plan.
 pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
@@ -248,6 +267,8 @@ pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
             system: layer.system_tags.unwrap_or_default(),
             test: layer.tags.clone().unwrap_or_default().into_iter().collect(),
         },
+        allow_hosts: layer.allow_hosts.clone().unwrap_or_default(),
+        max_iteration_cpu: layer.max_iteration_cpu.unwrap_or(DEFAULT_MAX_ITERATION_CPU),
     })
 }
 

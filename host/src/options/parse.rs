@@ -13,6 +13,7 @@ use crate::duration;
 use crate::executor::{
     DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Scenario, Stage,
 };
+use crate::http::Allowlist;
 use crate::metrics::{SystemTags, TagFilter};
 use crate::thresholds::Threshold;
 
@@ -33,6 +34,8 @@ const TOP_LEVEL: &[&str] = &[
     "thresholds",
     "tags",
     "systemTags",
+    "allowHosts",
+    "maxIterationCpu",
 ];
 
 /// Keys every scenario may have, whatever its executor.
@@ -267,6 +270,8 @@ pub fn layer(root: &Value) -> Result<Layer> {
         thresholds: f.get("thresholds", thresholds)?,
         tags: f.get("tags", |a| a.strings())?,
         system_tags: f.get("systemTags", system_tags)?,
+        allow_hosts: f.get("allowHosts", allow_hosts)?,
+        max_iteration_cpu: f.get("maxIterationCpu", |a| a.duration())?,
     };
     if layer.scenarios.is_some()
         && let Some(shortcut) = layer.shortcut()
@@ -279,21 +284,33 @@ pub fn layer(root: &Value) -> Result<Layer> {
     Ok(layer)
 }
 
-/// k6's `systemTags`: a list of names.
-fn system_tags(at: &At<'_>) -> Result<SystemTags> {
+/// A list of strings, e.g. k6's `systemTags`.
+fn string_list(at: &At<'_>, what: &str) -> Result<Vec<String>> {
     let Some(items) = at.value.as_array() else {
-        return at.expected("a list of tag names");
+        return at.expected(what);
     };
-    let mut names = Vec::with_capacity(items.len());
+    let mut strings = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("{}[{i}]", at.path);
         let at = At {
             path: &path,
             value: item,
         };
-        names.push(at.string()?.to_owned());
+        strings.push(at.string()?.to_owned());
     }
+    Ok(strings)
+}
+
+/// k6's `systemTags`: a list of names.
+fn system_tags(at: &At<'_>) -> Result<SystemTags> {
+    let names = string_list(at, "a list of tag names")?;
     SystemTags::parse(names.iter().map(String::as_str)).map_err(|e| format!("{}: {e}", at.path))
+}
+
+/// `allowHosts`: a list of host patterns.
+fn allow_hosts(at: &At<'_>) -> Result<Allowlist> {
+    let patterns = string_list(at, "a list of host patterns")?;
+    Allowlist::parse(patterns.iter().map(String::as_str)).map_err(|e| format!("{}: {e}", at.path))
 }
 
 /// `{"metric": ["p(95)<500", {"threshold": "rate<0.01", "abortOnFail":

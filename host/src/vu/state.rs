@@ -28,6 +28,8 @@ pub struct Shared {
     tags: OnceLock<TagConfig>,
     pub clock: Clock,
     pub aggregates: Mutex<Aggregates>,
+    /// How long a guest call may run its own code, in nanoseconds.
+    max_call_nanos: std::sync::atomic::AtomicU64,
     /// The run's outputs, once they are open.
     pub outputs: OnceLock<crate::output::Outputs>,
     /// The variables passed with `-e`; the guest sees nothing else.
@@ -44,11 +46,29 @@ impl Shared {
             tags: OnceLock::new(),
             clock: Clock::default(),
             aggregates: Mutex::new(Aggregates::default()),
+            max_call_nanos: std::sync::atomic::AtomicU64::new(
+                crate::options::DEFAULT_MAX_ITERATION_CPU.as_nanos() as u64,
+            ),
             outputs: OnceLock::new(),
             env,
             http,
             log: Default::default(),
         }
+    }
+
+    /// Limits each guest call to `limit` of running its own code.
+    pub fn set_max_call_time(&self, limit: std::time::Duration) {
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        self.max_call_nanos
+            .store(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long a guest call may run its own code.
+    pub fn max_call_time(&self) -> std::time::Duration {
+        let nanos = self
+            .max_call_nanos
+            .load(std::sync::atomic::Ordering::Relaxed);
+        std::time::Duration::from_nanos(nanos)
     }
 
     /// What the run's samples are tagged with; k6's defaults until the
@@ -121,6 +141,11 @@ pub struct VuState {
     last_url: Option<(String, reqwest::Url)>,
     /// The tag sets this VU used last.
     tag_cache: TagCache,
+    /// How long the current guest call has run its own code, not
+    /// counting its calls to the host, and since when it is running
+    /// again.
+    pub busy: std::time::Duration,
+    pub running_since: Option<Instant>,
 }
 
 /// Puts the tags every sample of a VU shares into `list`: the system
@@ -167,6 +192,8 @@ impl VuState {
             checks: Vec::new(),
             last_url: None,
             tag_cache: TagCache::default(),
+            busy: std::time::Duration::ZERO,
+            running_since: None,
         }
     }
 
