@@ -284,6 +284,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         ));
     }
     let hook = summary_hook(&mut lifecycle, &summary, resolved.teardown_timeout).await;
+    shared.log.report_dropped();
     Ok(Report {
         summary,
         plan,

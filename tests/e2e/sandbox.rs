@@ -147,3 +147,37 @@ fn waiting_does_not_count_against_the_limit() {
     assert_eq!(metric(&json, "iterations", "count"), 1.0);
     assert!(metric(&json, "iteration_duration", "max") > 1400.0);
 }
+
+#[test]
+fn guest_output_goes_to_the_log_marked_and_rate_limited() {
+    let server = Server::start();
+    let (run, _) = run_against(
+        "misbehave",
+        &server,
+        &["--iterations", "2", "-e", "PRINT=2"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "INFO  [vu 1] line 0 of iteration 0",
+        "INFO  [vu 1] line 1 of iteration 1",
+        "WARN  [vu 1] a complaint from iteration 1",
+    ] {
+        assert!(run.stderr.contains(line), "{line} missing:\n{}", run.stderr);
+    }
+    assert!(!run.stdout.contains("of iteration"), "{}", run.stdout);
+
+    // 3,000 lines in well under a second: at most 50 are written.
+    let (run, _) = run_against(
+        "misbehave",
+        &server,
+        &["--iterations", "1", "-e", "PRINT=3000"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = run.stderr.matches("of iteration 0").count();
+    assert!((1..=100).contains(&written), "{written} lines written");
+    assert!(
+        run.stderr.contains("log lines were dropped (over 50/s)"),
+        "{}",
+        run.stderr
+    );
+}

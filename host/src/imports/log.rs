@@ -27,16 +27,22 @@ impl LogLimiter {
             .map_or(0, |d| d.as_secs());
         if self.second.swap(now, Ordering::Relaxed) != now {
             self.used.store(0, Ordering::Relaxed);
-            let dropped = self.dropped.swap(0, Ordering::Relaxed);
-            if dropped > 0 {
-                eprintln!("WARN  {dropped} log lines were dropped (over {LINES_PER_SECOND}/s)");
-            }
+            self.report_dropped();
         }
         if self.used.fetch_add(1, Ordering::Relaxed) < LINES_PER_SECOND {
             true
         } else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             false
+        }
+    }
+
+    /// Says how many lines were dropped since the last report; the run
+    /// calls it at its end, so that no drop goes unmentioned.
+    pub fn report_dropped(&self) {
+        let dropped = self.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            eprintln!("WARN  {dropped} log lines were dropped (over {LINES_PER_SECOND}/s)");
         }
     }
 

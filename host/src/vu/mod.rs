@@ -7,6 +7,7 @@
 //! caller makes a fresh one.
 
 mod state;
+mod stdio;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -177,7 +177,15 @@ pub fn base_tags<'a>(
 
 impl VuState {
     pub fn new(shared: Arc<Shared>, id: u32) -> Self {
-        let wasi = WasiCtxBuilder::new().inherit_stderr().build();
+        let output = |level| super::stdio::GuestOutput {
+            shared: shared.clone(),
+            vu: id,
+            level,
+        };
+        let wasi = WasiCtxBuilder::new()
+            .stdout(output("INFO"))
+            .stderr(output("WARN"))
+            .build();
         VuState {
             shared,
             wasi,

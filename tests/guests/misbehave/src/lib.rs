@@ -21,6 +21,7 @@
 //! | `CHECK_ODD=1` | every iteration records "odd iteration", passing when the iteration is odd |
 //! | `SETUP_DATA=S` | `setup` returns `S`; `init` fails with "setup data mismatch" on other data |
 //! | `BAD_METRIC=1` | `init` defines the counter `bad name!` and returns the host's error |
+//! | `PRINT=N` | each iteration prints `N` lines on stdout and one on stderr |
 //! | `SUMMARY_FILE=PATH` | `handle-summary` writes the summary it got to `PATH` |
 //! | `SUMMARY_REPLACE=1` | `handle-summary` prints "custom summary: N requests" instead of Barrage's |
 //!
@@ -97,6 +98,7 @@ struct Misbehave {
     spin: bool,
     hog: bool,
     check_odd: bool,
+    print: u64,
 }
 
 impl Scenario for Misbehave {
@@ -126,6 +128,7 @@ impl Scenario for Misbehave {
             spin: enabled("SPIN"),
             hog: enabled("HOG"),
             check_odd: enabled("CHECK_ODD"),
+            print: env_parse("PRINT")?.unwrap_or(0),
         })
     }
 
@@ -158,6 +161,12 @@ impl Scenario for Misbehave {
         }
         if self.check_odd {
             check("odd iteration", !iteration.is_multiple_of(2));
+        }
+        if self.print > 0 {
+            for line in 0..self.print {
+                println!("line {line} of iteration {iteration}");
+            }
+            eprintln!("a complaint from iteration {iteration}");
         }
         if is_due(self.trap_every, iteration) {
             panic!("planned trap");
