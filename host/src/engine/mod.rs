@@ -8,7 +8,7 @@ mod load;
 pub(crate) mod stack;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use wasmtime::{Config, Engine};
@@ -48,6 +48,16 @@ pub fn engine() -> wasmtime::Result<Engine> {
     Engine::new(&config)
 }
 
+/// Epoch ticks since the process started, counted beside the engine's
+/// own (which cannot be read): the clock that `maxIterationCpu` is kept
+/// with, one relaxed load per guest/host crossing.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// The number of epoch ticks so far.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
 /// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread
 /// until dropped.
 #[derive(Debug)]
@@ -64,6 +74,7 @@ impl EpochTicker {
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
+                    TICKS.fetch_add(1, Ordering::Relaxed);
                     engine.increment_epoch();
                 }
             })?;

@@ -34,7 +34,9 @@ impl Host for VuState {
         // that the progress line and a Ctrl-C see them.
         self.flush();
         if let Ok(d) = Duration::try_from_secs_f64(seconds) {
+            self.pause_clock();
             tokio::time::sleep(d.min(MAX_SLEEP)).await;
+            self.resume_clock();
         }
     }
 }

@@ -15,7 +15,9 @@ impl Host for VuState {
         let (mut prepared, tags) = prepare(req);
         prepared.parsed = self.cached_url(&prepared.url);
         let missed = prepared.parsed.is_none().then(|| prepared.url.clone());
+        self.pause_clock();
         let (out, parsed) = spawn_send(&self.shared, client, prepared).await;
+        self.resume_clock();
         if let (Some(url), Some(parsed)) = (missed, parsed) {
             self.remember_url(url, parsed);
         }
@@ -27,10 +29,13 @@ impl Host for VuState {
     async fn batch(&mut self, reqs: Vec<Request>) -> Vec<Response> {
         let client: VuClient = self.client();
         let (prepared, tags): (Vec<_>, Vec<_>) = reqs.into_iter().map(prepare).unzip();
+        let shared = self.shared.clone();
         let sends = prepared
             .into_iter()
-            .map(|r| spawn_send(&self.shared, client.clone(), r));
+            .map(|r| spawn_send(&shared, client.clone(), r));
+        self.pause_clock();
         let outs = futures_util::future::join_all(sends).await;
+        self.resume_clock();
         let responses = outs
             .into_iter()
             .zip(&tags)

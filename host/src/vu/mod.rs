@@ -10,9 +10,9 @@ mod state;
 mod stdio;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use wasmtime::{CallHook, Store};
+use wasmtime::Store;
 
 use crate::bindings::types::SummaryOutput;
 use crate::bindings::{Scenario, ScenarioPre};
@@ -65,33 +65,13 @@ impl Vu {
     ) -> Result<Vu, GuestError> {
         let mut store = Store::new(pre.engine(), VuState::new(shared, id));
         store.limiter(|s| &mut s.limits);
-        // The time a call runs the guest's own code: counted between
-        // entering wasm (or coming back from the host) and leaving it.
-        // With no limit (`maxIterationCpu` 0), nothing is counted.
-        let limited = !store.data().shared.max_call_time().is_zero();
-        if limited {
-            store.call_hook(|mut ctx, hook| {
-                let state = ctx.data_mut();
-                match hook {
-                    CallHook::CallingWasm | CallHook::ReturningFromHost => {
-                        state.running_since = Some(Instant::now());
-                    }
-                    CallHook::CallingHost | CallHook::ReturningFromWasm => {
-                        if let Some(since) = state.running_since.take() {
-                            state.busy += since.elapsed();
-                        }
-                    }
-                }
-                Ok(())
-            });
-        }
         // At every epoch tick: yield to other VUs, and stop a call that
-        // has run its own code past `maxIterationCpu` (a guest that loops
-        // forever); time spent waiting on the host does not count.
+        // has run past `maxIterationCpu` (a guest that loops forever);
+        // waits on requests and sleeps do not count.
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut ctx| {
-            let state = ctx.data_mut();
-            let ran = state.busy + state.running_since.map_or(Duration::ZERO, |s| s.elapsed());
+        store.epoch_deadline_callback(|ctx| {
+            let state = ctx.data();
+            let ran = state.running_time();
             let limit = state.shared.max_call_time();
             if !limit.is_zero() && ran > limit {
                 return Err(wasmtime::Error::msg(format!(
@@ -125,20 +105,20 @@ impl Vu {
 
     /// The scenario's own options (JSON, possibly empty).
     pub async fn options(&mut self) -> Result<String, GuestError> {
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = self.guest.call_options(&mut self.store).await;
         self.store.data_mut().flush();
         r.map_err(GuestError::trap)
     }
 
     pub async fn setup(&mut self) -> Result<String, GuestError> {
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = self.guest.call_setup(&mut self.store).await;
         self.finish(r)
     }
 
     pub async fn init(&mut self, setup_data: &str) -> Result<(), GuestError> {
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = self.guest.call_init(&mut self.store, setup_data).await;
         self.finish(r)
     }
@@ -150,7 +130,7 @@ impl Vu {
     /// for every iteration that was not interrupted.
     pub async fn iteration(&mut self, exec: &str) -> Result<(), GuestError> {
         let start = Instant::now();
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = self.guest.call_iteration(&mut self.store, exec).await;
         let state = self.store.data_mut();
         // A group left open by an early return or a trap ends here.
@@ -183,7 +163,7 @@ impl Vu {
                 "handle-summary",
             )
             .ok()?;
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = func
             .call_async(&mut self.store, (summary,))
             .await
@@ -192,7 +172,7 @@ impl Vu {
     }
 
     pub async fn teardown(&mut self, setup_data: &str) -> Result<(), GuestError> {
-        self.store.data_mut().busy = Duration::ZERO;
+        self.store.data_mut().start_clock();
         let r = self.guest.call_teardown(&mut self.store, setup_data).await;
         self.finish(r)
     }

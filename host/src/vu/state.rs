@@ -141,11 +141,13 @@ pub struct VuState {
     last_url: Option<(String, reqwest::Url)>,
     /// The tag sets this VU used last.
     tag_cache: TagCache,
-    /// How long the current guest call has run its own code, not
-    /// counting its calls to the host, and since when it is running
-    /// again.
-    pub busy: std::time::Duration,
-    pub running_since: Option<Instant>,
+    /// Epoch ticks the current guest call has run for, not counting its
+    /// waits on the network and in sleeps, and the tick it last started
+    /// running at. A stretch shorter than a tick counts as one tick or
+    /// none, by whether a tick fell inside it: right on average, at the
+    /// cost of a relaxed load per wait.
+    busy_ticks: u64,
+    running_since: Option<u64>,
 }
 
 /// Puts the tags every sample of a VU shares into `list`: the system
@@ -200,7 +202,7 @@ impl VuState {
             checks: Vec::new(),
             last_url: None,
             tag_cache: TagCache::default(),
-            busy: std::time::Duration::ZERO,
+            busy_ticks: 0,
             running_since: None,
         }
     }
@@ -235,6 +237,32 @@ impl VuState {
         system(&mut list);
         list.extend(own.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         shared.tag_sets.intern_cached(&mut list, tag_cache)
+    }
+
+    /// A guest call starts: its clock starts at zero.
+    pub fn start_clock(&mut self) {
+        self.busy_ticks = 0;
+        self.running_since = Some(crate::engine::ticks());
+    }
+
+    /// The guest waits on the host (a request, a sleep): the wait does not
+    /// count against `maxIterationCpu`.
+    pub fn pause_clock(&mut self) {
+        if let Some(since) = self.running_since.take() {
+            self.busy_ticks += crate::engine::ticks().saturating_sub(since);
+        }
+    }
+
+    pub fn resume_clock(&mut self) {
+        self.running_since = Some(crate::engine::ticks());
+    }
+
+    /// How long the current guest call has run, waits excluded.
+    pub fn running_time(&self) -> std::time::Duration {
+        let running = self
+            .running_since
+            .map_or(0, |since| crate::engine::ticks().saturating_sub(since));
+        crate::engine::EPOCH_TICK * u32::try_from(self.busy_ticks + running).unwrap_or(u32::MAX)
     }
 
     /// The VU's client, made on its first request.
