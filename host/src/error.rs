@@ -13,6 +13,9 @@ pub enum ExitCode {
     InvalidConfig = 104,
     ExternalAbort = 105,
     ScenarioError = 107,
+    /// `--require-signed`: the scenario is unsigned, tampered with or
+    /// signed by no trusted key.
+    SignatureRejected = 110,
 }
 
 impl ExitCode {

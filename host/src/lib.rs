@@ -23,6 +23,7 @@ pub mod options;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod signing;
 pub mod summary;
 pub mod target;
 pub mod thresholds;

@@ -56,6 +56,9 @@ pub struct RunArgs {
     pub summary: SummaryOptions,
     /// `--out`: where every sample goes as well.
     pub outputs: Vec<crate::output::Spec>,
+    /// `--require-signed`: the keys one of which must have signed the
+    /// scenario.
+    pub trusted: Option<wasmsign2::PublicKeySet>,
 }
 
 /// Signals from outside the run.
@@ -89,7 +92,10 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let cache = engine::cache::dir();
     let scenario = match &args.source {
-        Source::File(path) => engine::load(&engine, &linker, path, cache.as_deref()),
+        Source::File(path) => match &args.trusted {
+            Some(trusted) => engine::load_signed(&engine, &linker, path, cache.as_deref(), trusted),
+            None => engine::load(&engine, &linker, path, cache.as_deref()),
+        },
         Source::Embedded { name, bytes } => engine::load_bytes(
             &engine,
             &linker,
@@ -533,7 +539,13 @@ fn empty_report(
 }
 
 fn load_failure(e: LoadError) -> Failure {
-    Failure::scenario(e.to_string())
+    match e {
+        LoadError::Rejected(_) => Failure {
+            code: ExitCode::SignatureRejected,
+            message: e.to_string(),
+        },
+        _ => Failure::scenario(e.to_string()),
+    }
 }
 
 fn guest_failure(what: &'static str) -> impl Fn(GuestError) -> Failure {

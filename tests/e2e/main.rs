@@ -14,6 +14,7 @@ mod guest_failures;
 mod outputs;
 mod plain_http;
 mod sandbox;
+mod signing;
 mod summary_hook;
 mod tags;
 mod thresholds;

@@ -57,6 +57,12 @@ pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> 
     };
     println!("  {how} in {:.2?}", scenario.compile_time);
     println!("  contract: {WIT_PACKAGE}@{version} (this barrage implements {WIT_VERSION})");
+    let signers = super::sign::signers_of(path)?;
+    if signers.is_empty() {
+        println!("  signatures: none");
+    } else {
+        println!("  signed by keys: {}", signers.join(", "));
+    }
     println!("  imports:");
     for i in &imports {
         println!("    {i}");

@@ -2,6 +2,7 @@
 
 mod inspect;
 mod run;
+mod sign;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -41,6 +42,17 @@ pub enum Command {
     Inspect(InspectCmd),
     /// Serve the built-in target on its own, to aim scenarios at.
     Target(TargetCmd),
+    /// Make keys for signing scenarios.
+    #[command(subcommand)]
+    Key(sign::KeyCmd),
+    /// Sign a scenario: an Ed25519 signature embedded in the component.
+    ///
+    /// Signatures already there are kept, so an author and a reviewer can
+    /// both sign. The format is the WebAssembly signatures proposal's.
+    Sign(sign::SignCmd),
+    /// Check that a trusted key signed a scenario, and that it was not
+    /// changed since (exit 110 if not).
+    Verify(sign::VerifyCmd),
     /// Print the version of Barrage and of the scenario contract.
     Version,
 }
@@ -211,6 +223,12 @@ pub struct RunCmd {
     pub scenario: PathBuf,
     #[command(flatten)]
     pub load: LoadArgs,
+    /// Run the scenario only if a key given with `--trust` signed it and
+    /// it was not changed since; otherwise exit 110 before compiling it.
+    #[arg(long, requires = "trust")]
+    pub require_signed: bool,
+    #[command(flatten)]
+    pub trust: sign::TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -271,7 +289,17 @@ impl LoadArgs {
 /// Runs a parsed command line and returns the process's exit code.
 pub async fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
-        Command::Run(cmd) => run::run(crate::run::Source::File(cmd.scenario), cmd.load).await,
+        Command::Run(cmd) => {
+            let trusted = if cmd.require_signed {
+                Some(cmd.trust.keys()?)
+            } else {
+                None
+            };
+            run::run(crate::run::Source::File(cmd.scenario), cmd.load, trusted).await
+        }
+        Command::Key(cmd) => sign::key(cmd),
+        Command::Sign(cmd) => sign::sign(&cmd),
+        Command::Verify(cmd) => sign::verify(&cmd),
         Command::Demo(cmd) => run::demo(cmd.load).await,
         Command::Inspect(cmd) => inspect::inspect(&cmd.scenario, &cmd.options).await,
         Command::Target(cmd) => serve_target(cmd.listen).await,

@@ -39,12 +39,16 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
         name: "hello.wasm (built in)".into(),
         bytes: DEMO_WASM,
     };
-    let code = run(source, load).await?;
+    let code = run(source, load, None).await?;
     eprintln!("the target counted {} requests", target.counts.requests());
     Ok(code)
 }
 
-pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
+pub async fn run(
+    source: Source,
+    load: LoadArgs,
+    trusted: Option<wasmsign2::PublicKeySet>,
+) -> Result<i32, Failure> {
     let env_options =
         options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
     let env = |k: &str| std::env::var(k).ok();
@@ -56,6 +60,7 @@ pub async fn run(source: Source, load: LoadArgs) -> Result<i32, Failure> {
         .map_err(|e| Failure::config(format!("invalid --out: {e}")))?;
     let args = RunArgs {
         outputs,
+        trusted,
         source,
         env: load.env_map(),
         config: load.options.config_layer()?,

@@ -54,6 +54,10 @@ pub enum LoadError {
     NotAScenario { path: PathBuf, missing: String },
     #[error("`{path}` needs something Barrage does not provide: {reason}")]
     Link { path: PathBuf, reason: String },
+    #[error(
+        "{0}\n\nhint: `--require-signed` runs only scenarios signed by a key given with `--trust`"
+    )]
+    Rejected(crate::signing::Rejection),
 }
 
 /// A compiled, linked scenario, ready to instantiate VUs from.
@@ -86,6 +90,24 @@ pub fn load(
         std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_owned()),
         _ => LoadError::Read(path.to_owned(), e),
     })?;
+    load_bytes(engine, linker, path, &bytes, cache)
+}
+
+/// Like [`load`], but refuses a scenario that a key in `trusted` did not
+/// sign, checking the very bytes that are then compiled.
+pub fn load_signed(
+    engine: &Engine,
+    linker: &Linker<VuState>,
+    path: &Path,
+    cache: Option<&Path>,
+    trusted: &wasmsign2::PublicKeySet,
+) -> Result<Scenario, LoadError> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_owned()),
+        _ => LoadError::Read(path.to_owned(), e),
+    })?;
+    let signers = crate::signing::verify(path, &bytes, trusted).map_err(LoadError::Rejected)?;
+    tracing::debug!(?signers, "scenario signature verified");
     load_bytes(engine, linker, path, &bytes, cache)
 }
 

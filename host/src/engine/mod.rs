@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine};
 
-pub use load::{LoadError, Scenario, load, load_bytes, wit_version};
+pub use load::{LoadError, Scenario, load, load_bytes, load_signed, wit_version};
 
 /// How often the epoch advances: a busy guest yields to other VUs at
 /// least this often.
