@@ -136,6 +136,40 @@ fn version_names_the_contract() {
 }
 
 #[test]
+fn sigterm_stops_like_ctrl_c() {
+    let server = Server::start();
+    let out = scratch("sigterm.json");
+    let hello = guest("hello");
+    let child = command(&[
+        "run",
+        hello.to_str().unwrap(),
+        "-e",
+        &format!("TARGET={}", server.url()),
+        "-e",
+        "SLEEP=0.05",
+        "--duration",
+        "60s",
+        "-q",
+        "--summary-export",
+        out.to_str().unwrap(),
+    ])
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while server.requests() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let run = finish(child, Duration::from_secs(20));
+    assert_eq!(run.code, 105, "{}", run.stderr);
+    assert!(run.stdout.contains("TOTAL RESULTS"), "{}", run.stdout);
+    assert!(metric(&export(&out), "http_reqs", "count") > 0.0);
+}
+
+#[test]
 fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
     let server = Server::start();
     let out = scratch("sigint.json");

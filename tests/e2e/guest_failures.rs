@@ -218,3 +218,47 @@ fn a_body_cut_short_is_a_tcp_error_with_code_1200() {
     // The head arrived, so the guest still sees the status.
     assert_eq!(checks["status is 200"]["passes"], 3, "{checks:#}");
 }
+
+#[test]
+fn a_guest_that_overflows_its_stack_fails_its_iteration() {
+    let out = scratch("recurse.json");
+    let run = misbehave(&["RECURSE=1"], &["--iterations", "3"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "iterations_failed", "count"), 3.0);
+    assert!(
+        run.stderr.contains("call stack exhausted"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_endless_body_is_cut_off_by_the_request_timeout() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    // A chunked body that never ends, for each of two connections, until
+    // the client goes away (or 20 s pass).
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            let chunk = format!("{:x}\r\n{}\r\n", 64 << 10, "x".repeat(64 << 10));
+            let until = std::time::Instant::now() + Duration::from_secs(20);
+            while std::time::Instant::now() < until && stream.write_all(chunk.as_bytes()).is_ok() {}
+        }
+    });
+    let out = scratch("endless.json");
+    let target = format!("TARGET={url}");
+    let env = [target.as_str(), "TIMEOUT_MS=1000", "EXPECT_ERROR_CODE=1050"];
+    let run = misbehave(&env, &["--iterations", "2"], &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = export(&out);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 2.0);
+    let checks = &json["root_group"]["checks"];
+    assert_eq!(checks["error code is 1050"]["passes"], 2, "{checks:#}");
+    assert!(run.took < Duration::from_secs(15), "took {:?}", run.took);
+}

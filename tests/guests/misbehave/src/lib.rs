@@ -21,6 +21,7 @@
 //! | `CHECK_ODD=1` | every iteration records "odd iteration", passing when the iteration is odd |
 //! | `SETUP_DATA=S` | `setup` returns `S`; `init` fails with "setup data mismatch" on other data |
 //! | `BAD_METRIC=1` | `init` defines the counter `bad name!` and returns the host's error |
+//! | `RECURSE=1` | the iteration recurses without end until its stack overflows |
 //! | `PRINT=N` | each iteration prints `N` lines on stdout and one on stderr |
 //! | `SUMMARY_FILE=PATH` | `handle-summary` writes the summary it got to `PATH` |
 //! | `SUMMARY_REPLACE=1` | `handle-summary` prints "custom summary: N requests" instead of Barrage's |
@@ -99,6 +100,7 @@ struct Misbehave {
     hog: bool,
     check_odd: bool,
     print: u64,
+    recurse: bool,
 }
 
 impl Scenario for Misbehave {
@@ -129,6 +131,7 @@ impl Scenario for Misbehave {
             hog: enabled("HOG"),
             check_odd: enabled("CHECK_ODD"),
             print: env_parse("PRINT")?.unwrap_or(0),
+            recurse: enabled("RECURSE"),
         })
     }
 
@@ -174,6 +177,9 @@ impl Scenario for Misbehave {
         if is_due(self.fail_every, iteration) {
             return Err("planned failure".into());
         }
+        if self.recurse {
+            black_box(dive(0));
+        }
         if self.spin {
             spin();
         }
@@ -203,6 +209,16 @@ impl Scenario for Misbehave {
         }
         Ok(output)
     }
+}
+
+/// Recurses until the stack overflows; the frame is kept busy so that it
+/// cannot be turned into a loop.
+fn dive(depth: u64) -> u64 {
+    if depth == u64::MAX {
+        return 0;
+    }
+    let frame = black_box([depth; 16]);
+    dive(depth + 1).wrapping_add(frame[depth as usize % 16])
 }
 
 /// Burns CPU until the host interrupts the instance.
