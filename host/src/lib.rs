@@ -16,6 +16,8 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod executor;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod imports;
 pub mod metrics;
