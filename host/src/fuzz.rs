@@ -65,8 +65,9 @@ proptest! {
     fn signatures_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
         let mut module = b"\\0asm\\x0d\\0\\x01\\0".to_vec();
         module.extend_from_slice(&bytes);
-        let _ = crate::signing::signers(&module);
-        let _ = crate::signing::signers(&bytes);
+        let _ = crate::signing::signers(&module, None);
+        let _ = crate::signing::signers(&bytes, None);
+        let _ = crate::signing::signers(&module, Some(&bytes));
     }
 }
 

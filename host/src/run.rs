@@ -58,7 +58,7 @@ pub struct RunArgs {
     pub outputs: Vec<crate::output::Spec>,
     /// `--require-signed`: the keys one of which must have signed the
     /// scenario.
-    pub trusted: Option<wasmsign2::PublicKeySet>,
+    pub trusted: Option<crate::signing::Policy>,
 }
 
 /// Signals from outside the run.

@@ -30,6 +30,21 @@ pub enum Rejection {
     Malformed(PathBuf, String),
 }
 
+/// What `--require-signed` checks a scenario against: the trusted keys,
+/// and a detached signature if the scenario's is not embedded.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub trusted: PublicKeySet,
+    pub detached: Option<Vec<u8>>,
+}
+
+impl Policy {
+    /// Checks `bytes`, read from `path`; see [`verify`].
+    pub fn check(&self, path: &Path, bytes: &[u8]) -> Result<Vec<String>, Rejection> {
+        verify(path, bytes, self.detached.as_deref(), &self.trusted)
+    }
+}
+
 /// Writes a new key pair: the secret key to `secret` and the public key
 /// beside it, with the extension `.pub`. Returns the public key's path.
 pub fn generate(secret: &Path) -> Result<PathBuf, String> {
@@ -102,10 +117,18 @@ pub fn trust(paths: &[PathBuf]) -> Result<PublicKeySet, String> {
     Ok(set)
 }
 
-/// Adds a signature by the key in `key` to the component in `input` and
-/// writes the result to `output` (which may be `input`). Signatures
-/// already there are kept.
-pub fn sign(input: &Path, key: &Path, output: &Path) -> Result<(), String> {
+/// Where a signature goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Placement<'a> {
+    /// Into the component written to this path (which may be the input):
+    /// signatures already there are kept.
+    Embedded(&'a Path),
+    /// Into a file of its own; the component is left as it is.
+    Detached(&'a Path),
+}
+
+/// Signs the component in `input` with the key in `key`.
+pub fn sign(input: &Path, key: &Path, placement: Placement<'_>) -> Result<(), String> {
     let secret = read_secret(key)?;
     let public = PublicKey {
         pk: secret.sk.public_key(),
@@ -114,17 +137,23 @@ pub fn sign(input: &Path, key: &Path, output: &Path) -> Result<(), String> {
     .attach_default_key_id();
     let module = Module::deserialize_from_file(input)
         .map_err(|e| format!("cannot read `{}` as WebAssembly: {e}", input.display()))?;
-    let (signed, _) = secret
-        .sign_multi(module, public.key_id(), false, false)
+    let detached = matches!(placement, Placement::Detached(_));
+    let (signed, signature) = secret
+        .sign_multi(module, public.key_id(), detached, false)
         .map_err(|e| format!("cannot sign `{}`: {e}", input.display()))?;
-    signed
-        .serialize_to_file(output)
-        .map_err(|e| format!("cannot write `{}`: {e}", output.display()))
+    match placement {
+        Placement::Embedded(output) => signed
+            .serialize_to_file(output)
+            .map_err(|e| format!("cannot write `{}`: {e}", output.display())),
+        Placement::Detached(output) => std::fs::write(output, signature)
+            .map_err(|e| format!("cannot write `{}`: {e}", output.display())),
+    }
 }
 
-/// The ids of the keys that signed `bytes`, hex-encoded; empty if none.
-pub fn signers(bytes: &[u8]) -> Result<Vec<String>, String> {
-    match wasmsign2::signature_info_from_reader(&mut std::io::Cursor::new(bytes), None) {
+/// The ids of the keys that signed `bytes` (or the `detached`
+/// signature of them), hex-encoded; empty if none.
+pub fn signers(bytes: &[u8], detached: Option<&[u8]>) -> Result<Vec<String>, String> {
+    match wasmsign2::signature_info_from_reader(&mut std::io::Cursor::new(bytes), detached) {
         Ok(info) => Ok(info.key_ids().iter().map(|id| hex(id)).collect()),
         Err(WSError::NoSignatures) => Ok(Vec::new()),
         Err(e) => Err(e.to_string()),
@@ -135,14 +164,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks that a trusted key signed exactly `bytes`; returns the ids of
-/// the trusted keys whose signatures hold.
-pub fn verify(path: &Path, bytes: &[u8], trusted: &PublicKeySet) -> Result<Vec<String>, Rejection> {
-    let signed_by = signers(bytes).map_err(|e| Rejection::Malformed(path.to_owned(), e))?;
+/// Checks that a trusted key signed exactly `bytes`, with the signature
+/// embedded or `detached`; returns the ids of the trusted keys whose
+/// signatures hold.
+pub fn verify(
+    path: &Path,
+    bytes: &[u8],
+    detached: Option<&[u8]>,
+    trusted: &PublicKeySet,
+) -> Result<Vec<String>, Rejection> {
+    let signed_by =
+        signers(bytes, detached).map_err(|e| Rejection::Malformed(path.to_owned(), e))?;
     if signed_by.is_empty() {
         return Err(Rejection::Unsigned(path.to_owned()));
     }
-    match trusted.verify(&mut std::io::Cursor::new(bytes), None) {
+    match trusted.verify(&mut std::io::Cursor::new(bytes), detached) {
         Ok(keys) => {
             let ids: HashSet<String> = keys
                 .iter()
@@ -204,27 +240,35 @@ mod tests {
         let bytes = std::fs::read(&wasm).unwrap();
         let trusted = trust(std::slice::from_ref(&author_pub)).unwrap();
         assert_eq!(
-            verify(&wasm, &bytes, &trusted),
+            verify(&wasm, &bytes, None, &trusted),
             Err(Rejection::Unsigned(wasm.clone()))
         );
 
-        sign(&wasm, &author, &wasm).unwrap();
-        sign(&wasm, &reviewer, &wasm).unwrap();
+        // Detached: the component is left as it is.
+        let sig = scratch("s.wasm.sig");
+        sign(&wasm, &author, Placement::Detached(&sig)).unwrap();
+        assert_eq!(std::fs::read(&wasm).unwrap(), bytes);
+        let detached = std::fs::read(&sig).unwrap();
+        let ok = verify(&wasm, &bytes, Some(&detached), &trusted).unwrap();
+        assert_eq!(ok.len(), 1);
+
+        sign(&wasm, &author, Placement::Embedded(&wasm)).unwrap();
+        sign(&wasm, &reviewer, Placement::Embedded(&wasm)).unwrap();
         let bytes = std::fs::read(&wasm).unwrap();
-        assert_eq!(signers(&bytes).unwrap().len(), 2);
-        assert_eq!(verify(&wasm, &bytes, &trusted).unwrap().len(), 1);
+        assert_eq!(signers(&bytes, None).unwrap().len(), 2);
+        assert_eq!(verify(&wasm, &bytes, None, &trusted).unwrap().len(), 1);
         let both = trust(&[author_pub, reviewer_pub]).unwrap();
-        assert_eq!(verify(&wasm, &bytes, &both).unwrap().len(), 2);
+        assert_eq!(verify(&wasm, &bytes, None, &both).unwrap().len(), 2);
 
         let mut changed = bytes.clone();
         *changed.last_mut().unwrap() ^= 1;
         assert_eq!(
-            verify(&wasm, &changed, &trusted),
+            verify(&wasm, &changed, None, &trusted),
             Err(Rejection::Tampered(wasm.clone()))
         );
         let others = trust(&[stranger.with_extension("pub")]).unwrap();
         assert_eq!(
-            verify(&wasm, &bytes, &others),
+            verify(&wasm, &bytes, None, &others),
             Err(Rejection::Untrusted(wasm.clone()))
         );
     }

@@ -139,3 +139,42 @@ fn require_signed_needs_keys_and_keys_are_never_overwritten() {
     assert!(run.stderr.contains("cannot create"), "{}", run.stderr);
     drop(server);
 }
+
+#[test]
+fn a_detached_signature_leaves_the_component_as_it_is() {
+    let server = Server::start();
+    let (author, author_pub) = key("detached-author");
+    let wasm = scratch("detached.wasm");
+    std::fs::copy(guest("hello"), &wasm).unwrap();
+    let before = std::fs::read(&wasm).unwrap();
+    let sig = scratch("detached.wasm.sig");
+    let run = cli(&[
+        "sign",
+        wasm.to_str().unwrap(),
+        "--key",
+        author.to_str().unwrap(),
+        "--detached",
+        sig.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read(&wasm).unwrap(), before);
+    let run = cli(&[
+        "run",
+        wasm.to_str().unwrap(),
+        "-q",
+        "--iterations",
+        "1",
+        "-e",
+        &format!("TARGET={}", server.url()),
+        "--require-signed",
+        "--trust",
+        author_pub.to_str().unwrap(),
+        "--signature",
+        sig.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests(), 1);
+    // Without the signature file, the component is unsigned.
+    let run = run_signed(&wasm, &server, &author_pub);
+    assert_eq!(run.code, 110, "{}", run.stderr);
+}

@@ -291,7 +291,7 @@ pub async fn execute(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Run(cmd) => {
             let trusted = if cmd.require_signed {
-                Some(cmd.trust.keys()?)
+                Some(cmd.trust.policy()?)
             } else {
                 None
             };

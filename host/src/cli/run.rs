@@ -47,7 +47,7 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
 pub async fn run(
     source: Source,
     load: LoadArgs,
-    trusted: Option<wasmsign2::PublicKeySet>,
+    trusted: Option<crate::signing::Policy>,
 ) -> Result<i32, Failure> {
     let env_options =
         options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;

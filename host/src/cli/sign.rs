@@ -25,8 +25,11 @@ pub struct SignCmd {
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
     /// Write the signed component here instead of in place.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", conflicts_with = "detached")]
     pub out: Option<PathBuf>,
+    /// Write the signature to this file and leave the component as it is.
+    #[arg(long, value_name = "FILE")]
+    pub detached: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -43,11 +46,24 @@ pub struct TrustArgs {
     /// A public key (`.pub`) to trust, or a directory of them; repeatable.
     #[arg(long, value_name = "KEY|DIR")]
     pub trust: Vec<PathBuf>,
+    /// The scenario's detached signature, from `sign --detached`.
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<PathBuf>,
 }
 
 impl TrustArgs {
-    pub fn keys(&self) -> Result<wasmsign2::PublicKeySet, Failure> {
-        crate::signing::trust(&self.trust).map_err(Failure::config)
+    pub fn policy(&self) -> Result<crate::signing::Policy, Failure> {
+        let trusted = crate::signing::trust(&self.trust).map_err(Failure::config)?;
+        let detached = match &self.signature {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                Failure::config(format!(
+                    "cannot read the signature `{}`: {e}",
+                    path.display()
+                ))
+            })?),
+            None => None,
+        };
+        Ok(crate::signing::Policy { trusted, detached })
     }
 }
 
@@ -67,8 +83,20 @@ pub fn key(cmd: KeyCmd) -> Result<i32, Failure> {
 }
 
 pub fn sign(cmd: &SignCmd) -> Result<i32, Failure> {
+    use crate::signing::Placement;
+    if let Some(sig) = &cmd.detached {
+        crate::signing::sign(&cmd.scenario, &cmd.key, Placement::Detached(sig))
+            .map_err(Failure::config)?;
+        eprintln!(
+            "wrote the signature of `{}` to `{}`",
+            cmd.scenario.display(),
+            sig.display()
+        );
+        return Ok(0);
+    }
     let out = cmd.out.as_deref().unwrap_or(&cmd.scenario);
-    crate::signing::sign(&cmd.scenario, &cmd.key, out).map_err(Failure::config)?;
+    crate::signing::sign(&cmd.scenario, &cmd.key, Placement::Embedded(out))
+        .map_err(Failure::config)?;
     let signers = signers_of(out)?;
     eprintln!(
         "signed `{}`; it now carries {} signature(s)",
@@ -79,10 +107,10 @@ pub fn sign(cmd: &SignCmd) -> Result<i32, Failure> {
 }
 
 pub fn verify(cmd: &VerifyCmd) -> Result<i32, Failure> {
-    let trusted = cmd.trust.keys()?;
+    let policy = cmd.trust.policy()?;
     let bytes = std::fs::read(&cmd.scenario)
         .map_err(|e| Failure::config(format!("cannot read `{}`: {e}", cmd.scenario.display())))?;
-    match crate::signing::verify(&cmd.scenario, &bytes, &trusted) {
+    match policy.check(&cmd.scenario, &bytes) {
         Ok(keys) => {
             println!(
                 "`{}` is signed by trusted key(s) {}",
@@ -102,7 +130,7 @@ pub fn verify(cmd: &VerifyCmd) -> Result<i32, Failure> {
 pub fn signers_of(path: &Path) -> Result<Vec<String>, Failure> {
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::config(format!("cannot read `{}`: {e}", path.display())))?;
-    crate::signing::signers(&bytes).map_err(|e| {
+    crate::signing::signers(&bytes, None).map_err(|e| {
         Failure::config(format!(
             "cannot read the signatures of `{}`: {e}",
             path.display()

@@ -93,20 +93,20 @@ pub fn load(
     load_bytes(engine, linker, path, &bytes, cache)
 }
 
-/// Like [`load`], but refuses a scenario that a key in `trusted` did not
-/// sign, checking the very bytes that are then compiled.
+/// Like [`load`], but refuses a scenario that no key `policy` trusts
+/// signed, checking the very bytes that are then compiled.
 pub fn load_signed(
     engine: &Engine,
     linker: &Linker<VuState>,
     path: &Path,
     cache: Option<&Path>,
-    trusted: &wasmsign2::PublicKeySet,
+    policy: &crate::signing::Policy,
 ) -> Result<Scenario, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_owned()),
         _ => LoadError::Read(path.to_owned(), e),
     })?;
-    let signers = crate::signing::verify(path, &bytes, trusted).map_err(LoadError::Rejected)?;
+    let signers = policy.check(path, &bytes).map_err(LoadError::Rejected)?;
     tracing::debug!(?signers, "scenario signature verified");
     load_bytes(engine, linker, path, &bytes, cache)
 }
