@@ -58,3 +58,15 @@ cpu_seconds() {
 pss_kib() {
     awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"
 }
+
+# run_hello NAME [ARGS...]: Barrage's `hello` (SLEEP=0, 50 VUs, 10 s)
+# against nginx under `/usr/bin/time`; prints "requests cpu-seconds".
+run_hello() {
+    local name=$1; shift
+    /usr/bin/time -v -o "$OUT/$name.time" "$BARRAGE" run "$HELLO" -q \
+        -e "TARGET=$TARGET" -e SLEEP=0 --vus 50 --duration 10s \
+        --summary-export "$OUT/$name.json" "$@" > "$OUT/$name.txt" 2>&1
+    local reqs
+    reqs=$(python3 -c "import json;print(int(json.load(open('$OUT/$name.json'))['metrics']['http_reqs']['count']))")
+    echo "$reqs $(cpu_seconds "$OUT/$name.time")"
+}

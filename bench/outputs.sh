@@ -23,25 +23,15 @@ PROM_PID=$!
 trap 'kill $PROM_PID 2>/dev/null; stop_nginx' EXIT
 until curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null; do sleep 0.1; done
 
-# barrage NAME [ARGS...]: one 10 s run; prints "requests cpu-seconds".
-barrage() {
-    local name=$1; shift
-    /usr/bin/time -v -o "$OUT/$name.time" "$BARRAGE" run "$HELLO" -q \
-        -e "TARGET=$TARGET" -e SLEEP=0 --vus 50 --duration 10s \
-        --summary-export "$OUT/$name.json" "$@" > "$OUT/$name.txt" 2>&1
-    local reqs
-    reqs=$(python3 -c "import json;print(int(json.load(open('$OUT/$name.json'))['metrics']['http_reqs']['count']))")
-    echo "$reqs $(cpu_seconds "$OUT/$name.time")"
-}
 
 for round in $(seq "$ROUNDS"); do
     /usr/bin/time -v -o "$OUT/wrk.time" wrk -t2 -c50 -d10s "$TARGET" > "$OUT/wrk.txt" 2>&1
     wrk="$(awk '/requests in/ {print $1}' "$OUT/wrk.txt") $(cpu_seconds "$OUT/wrk.time")"
-    none=$(barrage none)
-    json=$(barrage json --out "json=$OUT/samples.json")
+    none=$(run_hello none)
+    json=$(run_hello json --out "json=$OUT/samples.json")
     json_size=$(du -m "$OUT/samples.json" | cut -f1)
     rm -f "$OUT/samples.json"
-    prw=$(barrage prw --out "prometheus-rw=http://127.0.0.1:$PROM_PORT/api/v1/write")
+    prw=$(run_hello prw --out "prometheus-rw=http://127.0.0.1:$PROM_PORT/api/v1/write")
     python3 - "$round" "$wrk" "$none" "$json" "$prw" "$json_size" <<'PY'
 import sys
 r = sys.argv[1]

@@ -10,20 +10,10 @@ ROUNDS="${1:-3}"
 build
 start_nginx
 
-# barrage NAME [ARGS...]: one 10 s run; prints "requests cpu-seconds".
-barrage() {
-    local name=$1; shift
-    /usr/bin/time -v -o "$OUT/$name.time" "$BARRAGE" run "$HELLO" -q \
-        -e "TARGET=$TARGET" -e SLEEP=0 --vus 50 --duration 10s \
-        --summary-export "$OUT/$name.json" "$@" > "$OUT/$name.txt" 2>&1
-    local reqs
-    reqs=$(python3 -c "import json;print(int(json.load(open('$OUT/$name.json'))['metrics']['http_reqs']['count']))")
-    echo "$reqs $(cpu_seconds "$OUT/$name.time")"
-}
 
 for round in $(seq "$ROUNDS"); do
-    off=$(barrage off --max-iteration-cpu 0)
-    on=$(barrage on --max-iteration-cpu 60s --allow-host "127.0.0.1:$PORT" --allow-host "*.example.test")
+    off=$(run_hello off --max-iteration-cpu 0)
+    on=$(run_hello on --max-iteration-cpu 60s --allow-host "127.0.0.1:$PORT" --allow-host "*.example.test")
     python3 - "$round" "$off" "$on" <<'PY'
 import sys
 r = sys.argv[1]

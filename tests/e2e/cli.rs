@@ -135,35 +135,47 @@ fn version_names_the_contract() {
     );
 }
 
+/// Starts `hello` on 2 VUs for 60 s against `server`, with `extra`
+/// arguments, sends `signal` once the test is under way (however long
+/// start-up took), and waits for the run to end.
+fn signalled(signal: &str, server: &Server, extra: &[&str]) -> barrage_tests::Run {
+    let hello = guest("hello");
+    let target = format!("TARGET={}", server.url());
+    let mut args = vec![
+        "run",
+        hello.to_str().unwrap(),
+        "-e",
+        &target,
+        "-e",
+        "SLEEP=0.05",
+        "--vus",
+        "2",
+        "--duration",
+        "60s",
+        "-q",
+    ];
+    args.extend(extra);
+    let child = command(&args).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while server.requests() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    finish(child, Duration::from_secs(20))
+}
+
 #[test]
 fn sigterm_stops_like_ctrl_c() {
     let server = Server::start();
     let out = scratch("sigterm.json");
-    let hello = guest("hello");
-    let child = command(&[
-        "run",
-        hello.to_str().unwrap(),
-        "-e",
-        &format!("TARGET={}", server.url()),
-        "-e",
-        "SLEEP=0.05",
-        "--duration",
-        "60s",
-        "-q",
-        "--summary-export",
-        out.to_str().unwrap(),
-    ])
-    .spawn()
-    .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while server.requests() < 3 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(status.is_ok_and(|s| s.success()));
-    let run = finish(child, Duration::from_secs(20));
+    let run = signalled(
+        "-TERM",
+        &server,
+        &["--summary-export", out.to_str().unwrap()],
+    );
     assert_eq!(run.code, 105, "{}", run.stderr);
     assert!(run.stdout.contains("TOTAL RESULTS"), "{}", run.stdout);
     assert!(metric(&export(&out), "http_reqs", "count") > 0.0);
@@ -174,36 +186,14 @@ fn ctrl_c_stops_and_still_prints_and_exports_the_summary() {
     let server = Server::start();
     let out = scratch("sigint.json");
     let lines = scratch("sigint-samples.json");
-    let hello = guest("hello");
-    let child = command(&[
-        "run",
-        hello.to_str().unwrap(),
-        "-e",
-        &format!("TARGET={}", server.url()),
-        "-e",
-        "SLEEP=0.05",
-        "--vus",
-        "2",
-        "--duration",
-        "60s",
-        "-q",
+    let json_out = format!("json={}", lines.display());
+    let extra = [
         "--summary-export",
         out.to_str().unwrap(),
         "--out",
-        &format!("json={}", lines.display()),
-    ])
-    .spawn()
-    .unwrap();
-    // Signal once the test is under way, however long start-up took.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while server.requests() < 5 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    assert!(status.is_ok_and(|s| s.success()));
-    let run = finish(child, Duration::from_secs(20));
+        &json_out,
+    ];
+    let run = signalled("-INT", &server, &extra);
     assert_eq!(run.code, 105, "{}", run.stderr);
     assert!(run.stdout.contains("TOTAL RESULTS"), "{}", run.stdout);
     let json = export(&out);
