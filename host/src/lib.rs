@@ -26,6 +26,7 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod signing;
+pub mod size;
 pub mod summary;
 pub mod target;
 pub mod thresholds;

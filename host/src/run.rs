@@ -122,6 +122,7 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let resolved = resolve(&exported, &args)?;
     shared.set_tag_config(resolved.tags.clone());
     shared.set_max_call_time(resolved.max_iteration_cpu);
+    shared.set_max_vu_memory(resolved.max_vu_memory);
     let _ = shared.http.allow.set(resolved.allow_hosts.clone());
     let context = crate::output::Context {
         shared: shared.clone(),

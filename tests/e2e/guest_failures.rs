@@ -129,10 +129,16 @@ fn a_spinning_guest_is_interrupted_at_graceful_stop() {
 #[test]
 fn a_guest_that_eats_memory_fails_its_iteration() {
     let out = scratch("hog.json");
-    let run = misbehave(&["HOG=1"], &["--iterations", "2"], &out);
+    // A small cap, so that the guest reaches it in a moment.
+    let run = misbehave(
+        &["HOG=1"],
+        &["--iterations", "2", "--max-vu-memory", "32MiB"],
+        &out,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = export(&out);
     assert_eq!(metric(&json, "iterations_failed", "count"), 2.0);
+    assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
 }
 
 #[test]

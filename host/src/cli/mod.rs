@@ -160,6 +160,11 @@ pub struct OptionArgs {
     /// count.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_iteration_cpu: Option<Duration>,
+    /// The most memory each VU's scenario may use (`64MiB`, `1GiB`;
+    /// default 256MiB); past it the iteration fails and the VU starts
+    /// afresh.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse)]
+    pub max_vu_memory: Option<u64>,
     /// A tag on every sample of the test, `NAME=VALUE`; repeatable.
     #[arg(long = "tag", value_name = "NAME=VALUE", value_parser = parse_env)]
     pub tags: Vec<(String, String)>,
@@ -203,6 +208,7 @@ impl OptionArgs {
                 crate::http::Allowlist::parse(patterns).unwrap_or_default()
             }),
             max_iteration_cpu: self.max_iteration_cpu,
+            max_vu_memory: self.max_vu_memory,
         }
     }
 

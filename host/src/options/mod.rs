@@ -54,6 +54,8 @@ pub struct Layer {
     pub allow_hosts: Option<Allowlist>,
     /// `maxIterationCpu`: the longest a guest call may run its own code.
     pub max_iteration_cpu: Option<Duration>,
+    /// `maxVuMemory`: the most linear memory a VU's guest may have.
+    pub max_vu_memory: Option<u64>,
 }
 
 impl Layer {
@@ -104,6 +106,7 @@ impl Layer {
             system_tags: over.system_tags.or(self.system_tags),
             allow_hosts: over.allow_hosts.clone().or(self.allow_hosts),
             max_iteration_cpu: over.max_iteration_cpu.or(self.max_iteration_cpu),
+            max_vu_memory: over.max_vu_memory.or(self.max_vu_memory),
         }
     }
 }
@@ -153,7 +156,8 @@ pub fn from_file(path: &Path) -> Result<Layer, OptionsError> {
 /// `BARRAGE_MAX_VUS`, `BARRAGE_SETUP_TIMEOUT`, `BARRAGE_TEARDOWN_TIMEOUT`,
 /// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN`, `BARRAGE_NO_THRESHOLDS`,
 /// `BARRAGE_SYSTEM_TAGS` (`status,method,url`), `BARRAGE_ALLOW_HOSTS`
-/// (`api.test,*.cdn.test`) and `BARRAGE_MAX_ITERATION_CPU`.
+/// (`api.test,*.cdn.test`), `BARRAGE_MAX_ITERATION_CPU` and
+/// `BARRAGE_MAX_VU_MEMORY` (`64MiB`).
 pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsError> {
     let var = |name: &str| get(name);
     Ok(Layer {
@@ -181,6 +185,7 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
             Allowlist::parse(v.split(','))
         })?,
         max_iteration_cpu: env_var(&var, "BARRAGE_MAX_ITERATION_CPU", time)?,
+        max_vu_memory: env_var(&var, "BARRAGE_MAX_VU_MEMORY", crate::size::parse)?,
     })
 }
 
@@ -245,6 +250,8 @@ pub struct Resolved {
     /// The longest a guest call (an iteration, `setup`, ...) may run its
     /// own code before it is stopped.
     pub max_iteration_cpu: Duration,
+    /// The most linear memory a VU's guest may have, in bytes.
+    pub max_vu_memory: usize,
 }
 
 /// How long a guest call may run its own code unless the options say.
@@ -269,6 +276,9 @@ pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
         },
         allow_hosts: layer.allow_hosts.clone().unwrap_or_default(),
         max_iteration_cpu: layer.max_iteration_cpu.unwrap_or(DEFAULT_MAX_ITERATION_CPU),
+        max_vu_memory: layer.max_vu_memory.map_or(crate::vu::MEMORY_LIMIT, |b| {
+            usize::try_from(b).unwrap_or(usize::MAX)
+        }),
     })
 }
 

@@ -36,6 +36,7 @@ const TOP_LEVEL: &[&str] = &[
     "systemTags",
     "allowHosts",
     "maxIterationCpu",
+    "maxVuMemory",
 ];
 
 /// Keys every scenario may have, whatever its executor.
@@ -272,6 +273,10 @@ pub fn layer(root: &Value) -> Result<Layer> {
         system_tags: f.get("systemTags", system_tags)?,
         allow_hosts: f.get("allowHosts", allow_hosts)?,
         max_iteration_cpu: f.get("maxIterationCpu", |a| a.duration())?,
+        max_vu_memory: f.get("maxVuMemory", |a| match a.value {
+            Value::String(text) => crate::size::parse(text).map_err(|e| format!("{}: {e}", a.path)),
+            _ => a.whole(1),
+        })?,
     };
     if layer.scenarios.is_some()
         && let Some(shortcut) = layer.shortcut()

@@ -454,3 +454,30 @@ fn tags_and_system_tags_come_from_any_source() {
         "tags.team: expected a string, got 1"
     );
 }
+
+#[test]
+fn sandbox_limits_come_from_any_source() {
+    let layer = super::from_scenario(
+        r#"{"maxVuMemory": "64MiB", "maxIterationCpu": "5s", "allowHosts": ["*.test"]}"#,
+    )
+    .unwrap();
+    let resolved = super::resolve(&layer).unwrap();
+    assert_eq!(resolved.max_vu_memory, 64 << 20);
+    assert_eq!(
+        resolved.max_iteration_cpu,
+        std::time::Duration::from_secs(5)
+    );
+    assert!(!resolved.allow_hosts.is_empty());
+    let bytes = super::from_scenario(r#"{"maxVuMemory": 1048576}"#).unwrap();
+    assert_eq!(super::resolve(&bytes).unwrap().max_vu_memory, 1 << 20);
+    let env = super::from_env(|k| (k == "BARRAGE_MAX_VU_MEMORY").then(|| "1GiB".into())).unwrap();
+    assert_eq!(super::resolve(&env).unwrap().max_vu_memory, 1 << 30);
+    assert_eq!(
+        error_of(r#"{"maxVuMemory": "lots"}"#),
+        "maxVuMemory: `lots` is not a size: write e.g. `64MiB`, `512KB` or a number of bytes"
+    );
+    assert_eq!(
+        error_of(r#"{"allowHosts": ["http://x/"]}"#),
+        "allowHosts: `http://x/` is not a host pattern: give a host and an optional port only"
+    );
+}

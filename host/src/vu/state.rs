@@ -15,8 +15,9 @@ use crate::metrics::{
     TagSets,
 };
 
-/// The guest may grow its linear memory to this many bytes; past it a
-/// growth fails and, for most languages, the guest traps.
+/// The guest may grow its linear memory to this many bytes unless the
+/// options say otherwise (`maxVuMemory`); past it a growth fails and, for
+/// most languages, the guest traps.
 pub const MEMORY_LIMIT: usize = 256 << 20;
 
 /// What every VU of a run shares.
@@ -30,6 +31,8 @@ pub struct Shared {
     pub aggregates: Mutex<Aggregates>,
     /// How long a guest call may run its own code, in nanoseconds.
     max_call_nanos: std::sync::atomic::AtomicU64,
+    /// The most linear memory a VU's guest may have, in bytes.
+    max_vu_memory: std::sync::atomic::AtomicUsize,
     /// The run's outputs, once they are open.
     pub outputs: OnceLock<crate::output::Outputs>,
     /// The variables passed with `-e`; the guest sees nothing else.
@@ -49,6 +52,7 @@ impl Shared {
             max_call_nanos: std::sync::atomic::AtomicU64::new(
                 crate::options::DEFAULT_MAX_ITERATION_CPU.as_nanos() as u64,
             ),
+            max_vu_memory: std::sync::atomic::AtomicUsize::new(MEMORY_LIMIT),
             outputs: OnceLock::new(),
             env,
             http,
@@ -61,6 +65,12 @@ impl Shared {
         let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
         self.max_call_nanos
             .store(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Caps the linear memory of the VUs made from now on.
+    pub fn set_max_vu_memory(&self, bytes: usize) {
+        self.max_vu_memory
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How long a guest call may run its own code.
@@ -188,11 +198,14 @@ impl VuState {
             .stdout(output("INFO"))
             .stderr(output("WARN"))
             .build();
+        let memory = shared
+            .max_vu_memory
+            .load(std::sync::atomic::Ordering::Relaxed);
         VuState {
             shared,
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT).build(),
+            limits: StoreLimitsBuilder::new().memory_size(memory).build(),
             id,
             iteration: 0,
             scenario: None,
