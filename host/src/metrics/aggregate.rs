@@ -417,6 +417,15 @@ impl Aggregates {
         self.of(metric).map(|(set, _)| set)
     }
 
+    /// `metric`'s value in each tag set that holds samples of it.
+    pub fn values_by_set<'a>(
+        &'a self,
+        metric: MetricId,
+        stats: &'a [TrendStat],
+    ) -> impl Iterator<Item = (TagSetId, MetricValue)> + 'a {
+        self.of(metric).map(|(set, agg)| (set, agg.value(stats)))
+    }
+
     fn of(&self, metric: MetricId) -> impl Iterator<Item = (TagSetId, &Agg)> {
         self.sets.iter().enumerate().filter_map(move |(s, slots)| {
             let agg = slots.get(metric.0 as usize)?.as_ref()?;

@@ -2,9 +2,13 @@
 //! written before its first sample, then one `Point` line per sample:
 //!
 //! ```text
-//! {"type":"Metric","data":{"name":"http_reqs","type":"counter","contains":"default","thresholds":[],"submetrics":null},"metric":"http_reqs"}
-//! {"type":"Point","data":{"time":"2026-12-04T09:43:41.123456Z","value":1,"tags":{"method":"GET","status":"200"}},"metric":"http_reqs"}
+//! {"type":"Metric","data":{"name":"http_reqs","type":"counter",
+//!   "contains":"default","thresholds":[],"submetrics":null},"metric":"http_reqs"}
+//! {"type":"Point","data":{"time":"2026-12-04T09:43:41.123456Z","value":1,
+//!   "tags":{"method":"GET","status":"200"}},"metric":"http_reqs"}
 //! ```
+//!
+//! (each on one line in the file).
 //!
 //! With the `vu` and `iter` system tags on, a point also carries
 //! `"metadata":{"iter":"3","vu":"1"}`. A name ending in `.gz` is
@@ -106,9 +110,18 @@ impl Json {
         } else {
             serde_json::Value::from(subs).to_string()
         };
+        let thresholds = json!(thresholds);
         format!(
-            r#"{{"type":"Metric","data":{{"name":{name},"type":"{kind}","contains":"{contains}","thresholds":{},"submetrics":{submetrics}}},"metric":{name}}}"#,
-            json!(thresholds)
+            concat!(
+                r#"{{"type":"Metric","data":{{"name":{name},"type":"{kind}","#,
+                r#""contains":"{contains}","thresholds":{thresholds},"#,
+                r#""submetrics":{submetrics}}},"metric":{name}}}"#,
+            ),
+            name = name,
+            kind = kind,
+            contains = contains,
+            thresholds = thresholds,
+            submetrics = submetrics,
         )
     }
 

@@ -77,7 +77,8 @@ impl Config {
             Some("1" | "true") => true,
             Some(other) => {
                 return Err(format!(
-                    "`BARRAGE_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM`: expected true or false, got `{other}`"
+                    "`BARRAGE_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM`: expected true or false, \
+                     got `{other}`"
                 ));
             }
         };

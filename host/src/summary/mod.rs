@@ -287,35 +287,28 @@ impl Reader<'_> {
         let aggregates = self.shared.aggregates();
         let sets = self.shared.tag_sets.all();
         let mut out: Vec<CheckCounts> = Vec::new();
-        let checks = Builtin::Checks.id();
-        for id in aggregates.sets_of(checks).collect::<Vec<_>>() {
-            let Some(set) = sets.get(id.0 as usize) else {
+        for (id, value) in aggregates.values_by_set(Builtin::Checks.id(), &[]) {
+            let (Some(set), MetricValue::Rate { trues, total }) = (sets.get(id.0 as usize), value)
+            else {
                 continue;
             };
             if !filter.matches(set) {
                 continue;
             }
-            let Some(MetricValue::Rate { trues, total }) =
-                aggregates.value_where(checks, &[], |s| s == id)
-            else {
-                continue;
-            };
             let group = set.get("group").unwrap_or_default();
             let name = set.get("check").unwrap_or_default();
-            let entry = match out
-                .iter_mut()
-                .position(|c| c.group == group && c.name == name)
-            {
-                Some(i) => &mut out[i],
+            let at = match out.iter().position(|c| c.group == group && c.name == name) {
+                Some(i) => i,
                 None => {
                     out.push(CheckCounts {
                         group: group.to_owned(),
                         name: name.to_owned(),
                         ..Default::default()
                     });
-                    out.last_mut().expect("just pushed")
+                    out.len() - 1
                 }
             };
+            let entry = &mut out[at];
             entry.passes += trues;
             entry.fails += total - trues;
         }

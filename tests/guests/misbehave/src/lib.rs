@@ -12,8 +12,8 @@
 //! | `EXPECT_ERROR_CODE=N` | that request is also checked for "error code is N" |
 //! | `FAIL_EVERY=N` | an iteration fails with "planned failure" when `(iteration + 1) % N == 0` |
 //! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
-//! | `TRAP_IN=PHASE` | `setup`, `init`, `teardown` or `summary` panics with "planned trap in PHASE" |
-//! | `ERR_IN=PHASE` | `setup`, `init`, `teardown` or `summary` returns `Err("planned failure in PHASE")` |
+//! | `TRAP_IN=PHASE` | PHASE (`setup`, `init`, `teardown`, `summary`) panics: "planned trap in PHASE" |
+//! | `ERR_IN=PHASE` | PHASE returns `Err("planned failure in PHASE")` |
 //! | `SLEEP_IN=PHASE` | `setup`, `init` or `teardown` first sleeps 30 s (the host's `sleep`) |
 //! | `SPIN=1` | the iteration loops forever without calling the host |
 //! | `HOG=1` | the iteration allocates 1 MiB chunks, touching each page, without bound |
@@ -24,7 +24,7 @@
 //! | `RECURSE=1` | the iteration recurses without end until its stack overflows |
 //! | `PRINT=N` | each iteration prints `N` lines on stdout and one on stderr |
 //! | `SUMMARY_FILE=PATH` | `handle-summary` writes the summary it got to `PATH` |
-//! | `SUMMARY_REPLACE=1` | `handle-summary` prints "custom summary: N requests" instead of Barrage's |
+//! | `SUMMARY_REPLACE=1` | `handle-summary` prints "custom summary: N requests" alone |
 //!
 //! Besides `default`, the scenario function `visit` (chosen with a
 //! scenario's `exec`) GETs `{VISIT_BASE}count/{scenario}-{WHO}`, reading
