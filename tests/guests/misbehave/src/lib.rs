@@ -12,7 +12,7 @@
 //! | `EXPECT_ERROR_CODE=N` | that request is also checked for "error code is N" |
 //! | `FAIL_EVERY=N` | an iteration fails with "planned failure" when `(iteration + 1) % N == 0` |
 //! | `TRAP_EVERY=N` | the same rule, but the iteration panics with "planned trap": a wasm trap |
-//! | `TRAP_IN=PHASE` | PHASE (`setup`, `init`, `teardown`, `summary`) panics: "planned trap in PHASE" |
+//! | `TRAP_IN=PHASE` | `setup`, `init`, `teardown` or `summary` panics ("planned trap in PHASE") |
 //! | `ERR_IN=PHASE` | PHASE returns `Err("planned failure in PHASE")` |
 //! | `SLEEP_IN=PHASE` | `setup`, `init` or `teardown` first sleeps 30 s (the host's `sleep`) |
 //! | `SPIN=1` | the iteration loops forever without calling the host |
