@@ -11,6 +11,7 @@
 //! ```
 
 pub mod bindings;
+pub mod build;
 pub mod cli;
 pub mod duration;
 pub mod engine;

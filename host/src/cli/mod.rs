@@ -1,5 +1,6 @@
 //! The command line: k6's flags and exit codes, Barrage's commands.
 
+mod build;
 mod inspect;
 mod run;
 mod sign;
@@ -42,6 +43,20 @@ pub enum Command {
     Inspect(InspectCmd),
     /// Serve the built-in target on its own, to aim scenarios at.
     Target(TargetCmd),
+    /// Make a scenario project: Rust, JavaScript, Go or Python.
+    ///
+    /// The project is the language's `hello` example with a build file,
+    /// the SDK and a README; `barrage run DIR` builds and runs it.
+    New(build::NewCmd),
+    /// Build a scenario project into a component.
+    ///
+    /// The language is told by the project's build file (`Cargo.toml`,
+    /// `package.json`, `go.mod`, `pyproject.toml` or `scenario.py`); its
+    /// own toolchain compiles it with the SDK this Barrage carries.
+    Build(build::BuildCmd),
+    /// Wrap a WASI preview 1 core module (Go's output) in a component.
+    #[command(hide = true)]
+    Componentize(build::ComponentizeCmd),
     /// Make keys for signing scenarios.
     #[command(subcommand)]
     Key(sign::KeyCmd),
@@ -225,7 +240,9 @@ impl OptionArgs {
 
 #[derive(Debug, Args)]
 pub struct RunCmd {
-    /// The scenario: a WebAssembly component (`.wasm`).
+    /// The scenario: a WebAssembly component (`.wasm`), or a project
+    /// directory, built first when its component is older than its
+    /// sources.
     pub scenario: PathBuf,
     #[command(flatten)]
     pub load: LoadArgs,
@@ -301,8 +318,12 @@ pub async fn execute(cli: Cli) -> Result<i32, Failure> {
             } else {
                 None
             };
-            run::run(crate::run::Source::File(cmd.scenario), cmd.load, trusted).await
+            let scenario = build::ensure_built(&cmd.scenario)?;
+            run::run(crate::run::Source::File(scenario), cmd.load, trusted).await
         }
+        Command::New(cmd) => build::new(&cmd),
+        Command::Build(cmd) => build::build(&cmd),
+        Command::Componentize(cmd) => build::componentize(&cmd),
         Command::Key(cmd) => sign::key(cmd),
         Command::Sign(cmd) => sign::sign(&cmd),
         Command::Verify(cmd) => sign::verify(&cmd),

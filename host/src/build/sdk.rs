@@ -1,0 +1,80 @@
+//! The SDKs this Barrage carries, written into a project's `.barrage/`
+//! when it is built: a project needs no copy of its own, and a new
+//! Barrage brings a matching SDK with it.
+
+use std::path::Path;
+
+use super::{BuildError, write_if_changed};
+
+/// (path under the SDK's directory, contents)
+pub type Files = &'static [(&'static str, &'static str)];
+
+pub const RUST: Files = &[
+    ("Cargo.toml", include_str!("templates/rust/sdk-Cargo.toml")),
+    (
+        "src/bindings.rs",
+        include_str!("../../../guest-sdk/src/bindings.rs"),
+    ),
+    (
+        "src/check.rs",
+        include_str!("../../../guest-sdk/src/check.rs"),
+    ),
+    (
+        "src/error.rs",
+        include_str!("../../../guest-sdk/src/error.rs"),
+    ),
+    (
+        "src/execution.rs",
+        include_str!("../../../guest-sdk/src/execution.rs"),
+    ),
+    (
+        "src/group.rs",
+        include_str!("../../../guest-sdk/src/group.rs"),
+    ),
+    ("src/lib.rs", include_str!("../../../guest-sdk/src/lib.rs")),
+    ("src/log.rs", include_str!("../../../guest-sdk/src/log.rs")),
+    (
+        "src/metrics.rs",
+        include_str!("../../../guest-sdk/src/metrics.rs"),
+    ),
+    (
+        "src/scenario.rs",
+        include_str!("../../../guest-sdk/src/scenario.rs"),
+    ),
+    (
+        "src/summary.rs",
+        include_str!("../../../guest-sdk/src/summary.rs"),
+    ),
+    (
+        "src/http/mod.rs",
+        include_str!("../../../guest-sdk/src/http/mod.rs"),
+    ),
+    (
+        "src/http/request.rs",
+        include_str!("../../../guest-sdk/src/http/request.rs"),
+    ),
+    (
+        "src/http/response.rs",
+        include_str!("../../../guest-sdk/src/http/response.rs"),
+    ),
+];
+
+pub const JS: Files = &[
+    ("index.js", include_str!("../../../guest-sdk/js/index.js")),
+    (
+        "index.d.ts",
+        include_str!("../../../guest-sdk/js/index.d.ts"),
+    ),
+];
+
+pub const PYTHON: Files = &[];
+
+pub const GO: Files = &[];
+
+/// Writes `files` under `dir`.
+pub fn write(dir: &Path, files: Files) -> Result<(), BuildError> {
+    for (path, contents) in files {
+        write_if_changed(&dir.join(path), contents.as_bytes())?;
+    }
+    Ok(())
+}
