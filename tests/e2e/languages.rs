@@ -64,6 +64,16 @@ fn js_flow_built_by_barrage_build() {
     flow_logs_in_lists_and_creates("examples/js/flow");
 }
 
+#[test]
+fn python_hello_built_by_barrage_build() {
+    hello_counts_every_request("examples/python/hello");
+}
+
+#[test]
+fn python_flow_built_by_barrage_build() {
+    flow_logs_in_lists_and_creates("examples/python/flow");
+}
+
 /// `fetch()` goes over standard `wasi:http`, served by the same client:
 /// its requests are counted, timed and tagged like the SDK's.
 #[test]

@@ -22,8 +22,24 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
     let sdk_dir = work.join("sdk").join("python");
     sdk::write(&sdk_dir, sdk::PYTHON)?;
     let wit = write_wit(&work.join("wit"))?;
+    // The packages the scenario may import besides the SDK: the project's
+    // own virtual environment, else none. Left unset, componentize-py
+    // would take whatever the Python running it has installed.
+    let venv = project.dir.join(".venv");
+    let venv = if venv.is_dir() {
+        venv
+    } else {
+        let empty = work.join("venv");
+        let site = empty.join("lib").join("python3.14").join("site-packages");
+        std::fs::create_dir_all(&site).map_err(|e| BuildError::Write(site.clone(), e))?;
+        empty
+    };
     toolchain::run(
         Command::new(componentize)
+            .env("VIRTUAL_ENV", &venv)
+            // A failure's Python error, not a page of Rust backtrace.
+            .env("RUST_BACKTRACE", "0")
+            .arg("-q")
             .arg("-d")
             .arg(&wit)
             .args(["-w", "scenario", "componentize", "barrage._entry", "-p"])

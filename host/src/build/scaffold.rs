@@ -30,7 +30,12 @@ const JS: Template = &[
     (".gitignore", "/node_modules\n/.barrage\n*.wasm\n"),
 ];
 
-const PYTHON: Template = &[];
+const PYTHON: Template = &[
+    ("pyproject.toml", include_str!("templates/python/pyproject.toml")),
+    ("scenario.py", include_str!("../../../examples/python/hello/scenario.py")),
+    ("README.md", include_str!("templates/python/README.md")),
+    (".gitignore", "/.barrage\n/.venv\n__pycache__/\n*.wasm\n"),
+];
 
 const GO: Template = &[];
 

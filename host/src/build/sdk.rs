@@ -67,7 +67,32 @@ pub const JS: Files = &[
     ),
 ];
 
-pub const PYTHON: Files = &[];
+pub const PYTHON: Files = &[
+    (
+        "barrage/__init__.py",
+        include_str!("../../../guest-sdk/python/barrage/__init__.py"),
+    ),
+    (
+        "barrage/_entry.py",
+        include_str!("../../../guest-sdk/python/barrage/_entry.py"),
+    ),
+    (
+        "barrage/_runtime.py",
+        include_str!("../../../guest-sdk/python/barrage/_runtime.py"),
+    ),
+    (
+        "barrage/http.py",
+        include_str!("../../../guest-sdk/python/barrage/http.py"),
+    ),
+    (
+        "barrage/log.py",
+        include_str!("../../../guest-sdk/python/barrage/log.py"),
+    ),
+    (
+        "barrage/metrics.py",
+        include_str!("../../../guest-sdk/python/barrage/metrics.py"),
+    ),
+];
 
 pub const GO: Files = &[];
 
