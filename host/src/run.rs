@@ -87,7 +87,11 @@ pub struct Report {
 /// Runs a whole test. `Err` means nothing ran: the scenario or its options
 /// were unusable.
 pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
-    let engine = engine::engine()
+    let size = match &args.source {
+        Source::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        Source::Embedded { bytes, .. } => bytes.len() as u64,
+    };
+    let engine = engine::engine_for(size)
         .map_err(|e| Failure::scenario(format!("cannot start the engine: {e:#}")))?;
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let cache = engine::cache::dir();

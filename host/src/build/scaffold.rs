@@ -31,8 +31,14 @@ const JS: Template = &[
 ];
 
 const PYTHON: Template = &[
-    ("pyproject.toml", include_str!("templates/python/pyproject.toml")),
-    ("scenario.py", include_str!("../../../examples/python/hello/scenario.py")),
+    (
+        "pyproject.toml",
+        include_str!("templates/python/pyproject.toml"),
+    ),
+    (
+        "scenario.py",
+        include_str!("../../../examples/python/hello/scenario.py"),
+    ),
     ("README.md", include_str!("templates/python/README.md")),
     (".gitignore", "/.barrage\n/.venv\n__pycache__/\n*.wasm\n"),
 ];

@@ -25,8 +25,29 @@ const MAX_WASM_STACK: usize = 512 << 10;
 /// on it (HTTP, sleeps): 512 KiB is left for the host.
 const FIBER_STACK: usize = 1 << 20;
 
-/// Builds the process's engine.
+/// A component at least this large carries a language runtime and its
+/// heap snapshot (JavaScript, Python, Go): see [`engine_for`].
+pub const LARGE_COMPONENT: u64 = 1 << 20;
+
+/// Address space each VU's memory reserves when it starts from a
+/// copy-on-write image: growth within it keeps the image mapped.
+const IMAGE_RESERVATION: u64 = 256 << 20;
+
+/// Builds the process's engine for a small component.
 pub fn engine() -> wasmtime::Result<Engine> {
+    engine_for(0)
+}
+
+/// Builds the process's engine for a component of `size` bytes.
+///
+/// A small guest (Rust) copies its few KiB of data segments into a memory
+/// that reserves only what it uses. A large one starts from megabytes of
+/// heap snapshot that most VUs only read: copying it would cost each VU
+/// all of it, so its memories map the snapshot copy-on-write instead, at
+/// the price of a few memory maps and a fixed address-space reservation
+/// per VU.
+pub fn engine_for(size: u64) -> wasmtime::Result<Engine> {
+    let large = size >= LARGE_COMPONENT;
     let mut config = Config::new();
     config
         .wasm_component_model(true)
@@ -40,10 +61,10 @@ pub fn engine() -> wasmtime::Result<Engine> {
         // what it uses, with no guard region and no copy-on-write image, is
         // one anonymous read-write mapping that the kernel merges with its
         // neighbours; fiber stacks are the same (see `stack`).
-        .memory_reservation(0)
+        .memory_reservation(if large { IMAGE_RESERVATION } else { 0 })
         .memory_guard_size(0)
         .memory_reservation_for_growth(0)
-        .memory_init_cow(false)
+        .memory_init_cow(large)
         .with_host_stack(Arc::new(stack::MappedStacks));
     Engine::new(&config)
 }
