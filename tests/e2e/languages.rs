@@ -74,6 +74,16 @@ fn python_flow_built_by_barrage_build() {
     flow_logs_in_lists_and_creates("examples/python/flow");
 }
 
+#[test]
+fn go_hello_built_by_barrage_build() {
+    hello_counts_every_request("examples/go/hello");
+}
+
+#[test]
+fn go_flow_built_by_barrage_build() {
+    flow_logs_in_lists_and_creates("examples/go/flow");
+}
+
 /// `fetch()` goes over standard `wasi:http`, served by the same client:
 /// its requests are counted, timed and tagged like the SDK's.
 #[test]

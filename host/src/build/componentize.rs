@@ -31,9 +31,10 @@ pub fn componentize(core: &[u8]) -> anyhow::Result<Vec<u8>> {
             WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
             WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
         )?
-        // Go's start-up calls `cabi_realloc` before its allocator is up;
-        // the adapter must take memory by growing it instead.
-        .realloc_via_memory_grow(true)
+        // The adapter takes its own pages through the module's
+        // `cabi_realloc`, which the Go SDK serves from a static area its
+        // runtime never hands out (growing memory behind the runtime's
+        // back would give the same pages to both).
         .validate(true)
         .encode()
 }

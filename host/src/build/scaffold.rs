@@ -43,7 +43,15 @@ const PYTHON: Template = &[
     (".gitignore", "/.barrage\n/.venv\n__pycache__/\n*.wasm\n"),
 ];
 
-const GO: Template = &[];
+const GO: Template = &[
+    ("go.mod", include_str!("templates/go/go.mod")),
+    (
+        "main.go",
+        include_str!("../../../examples/go/hello/main.go"),
+    ),
+    ("README.md", include_str!("templates/go/README.md")),
+    (".gitignore", "/.barrage\n*.wasm\n"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum NewError {

@@ -94,7 +94,48 @@ pub const PYTHON: Files = &[
     ),
 ];
 
-pub const GO: Files = &[];
+pub const GO: Files = &[
+    ("go.mod", include_str!("../../../guest-sdk/go/go.mod")),
+    ("doc.go", include_str!("../../../guest-sdk/go/doc.go")),
+    ("host.go", include_str!("../../../guest-sdk/go/host.go")),
+    (
+        "host_other.go",
+        include_str!("../../../guest-sdk/go/host_other.go"),
+    ),
+    (
+        "host_wasip1.go",
+        include_str!("../../../guest-sdk/go/host_wasip1.go"),
+    ),
+    (
+        "abi_wasip1.go",
+        include_str!("../../../guest-sdk/go/abi_wasip1.go"),
+    ),
+    (
+        "exports_wasip1.go",
+        include_str!("../../../guest-sdk/go/exports_wasip1.go"),
+    ),
+    ("http.go", include_str!("../../../guest-sdk/go/http.go")),
+    ("tags.go", include_str!("../../../guest-sdk/go/tags.go")),
+    ("check.go", include_str!("../../../guest-sdk/go/check.go")),
+    ("group.go", include_str!("../../../guest-sdk/go/group.go")),
+    (
+        "metrics.go",
+        include_str!("../../../guest-sdk/go/metrics.go"),
+    ),
+    (
+        "execution.go",
+        include_str!("../../../guest-sdk/go/execution.go"),
+    ),
+    ("log.go", include_str!("../../../guest-sdk/go/log.go")),
+    (
+        "scenario.go",
+        include_str!("../../../guest-sdk/go/scenario.go"),
+    ),
+    (
+        "summary.go",
+        include_str!("../../../guest-sdk/go/summary.go"),
+    ),
+];
 
 /// Writes `files` under `dir`.
 pub fn write(dir: &Path, files: Files) -> Result<(), BuildError> {

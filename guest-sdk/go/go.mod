@@ -1,0 +1,3 @@
+module barrage.dev/sdk
+
+go 1.24
