@@ -288,7 +288,9 @@ fn copy_tree(from: &Path, to: &Path) {
 pub fn built(path: &'static str) -> PathBuf {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static BUILT: OnceLock<Mutex<HashMap<&'static str, Arc<OnceLock<PathBuf>>>>> = OnceLock::new();
+    /// Each project's component, built by the first test that asks.
+    type Slots = Mutex<HashMap<&'static str, Arc<OnceLock<PathBuf>>>>;
+    static BUILT: OnceLock<Slots> = OnceLock::new();
     let slot = BUILT
         .get_or_init(Default::default)
         .lock()
