@@ -127,6 +127,55 @@ fn js_host_errors_surface_in_the_guest() {
     assert_eq!(metric(&json, "http_req_failed", "passes"), 4.0);
 }
 
+/// A refused connection reaches a Python or Go scenario as status 0 with
+/// k6's code and a message, and counts as a failed request.
+#[test]
+fn python_and_go_see_host_errors() {
+    for project in ["tests/guests/python", "tests/guests/go"] {
+        let wasm = built(project);
+        let server = Server::start();
+        let (run, json) = run_component(&wasm, &server, &["-e", "MODE=refused", "-i", "3"]);
+        assert_eq!(run.code, 0, "{project}: {}", run.stderr);
+        assert_eq!(
+            metric(&json, "checks", "passes"),
+            6.0,
+            "{project}: {json:#}"
+        );
+        assert_eq!(metric(&json, "checks", "fails"), 0.0, "{project}");
+        assert_eq!(metric(&json, "http_req_failed", "passes"), 3.0, "{project}");
+    }
+}
+
+/// A Python exception, a Go error and a Go panic each fail their
+/// iteration with their message, and the run goes on.
+#[test]
+fn python_and_go_failures_fail_the_iteration_with_their_message() {
+    let cases = [
+        (
+            "tests/guests/python",
+            "throw",
+            "ValueError: raised on purpose",
+        ),
+        ("tests/guests/go", "error", "returned on purpose"),
+        ("tests/guests/go", "panic", "panicked on purpose"),
+    ];
+    for (project, mode, message) in cases {
+        let wasm = built(project);
+        let server = Server::start();
+        let mode = format!("MODE={mode}");
+        let (run, json) = run_component(&wasm, &server, &["-e", &mode, "-i", "2"]);
+        assert_eq!(run.code, 0, "{project} {mode}: {}", run.stderr);
+        assert_eq!(metric(&json, "iterations", "count"), 2.0);
+        let failures = run.stderr.matches("iteration failed").count();
+        assert_eq!(failures, 2, "{project} {mode}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(message),
+            "{project} {mode}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn js_exception_fails_the_iteration_with_its_message() {
     let wasm = built("tests/guests/js");
@@ -172,31 +221,61 @@ fn run_dir_builds_only_when_stale() {
     assert_eq!(server.requests(), 3);
 }
 
-/// `barrage new` makes a project that builds and runs as it is.
-#[test]
-fn new_js_project_runs() {
-    let dir = barrage_tests::scratch("new-js").join("my-test");
-    let made = barrage(
-        &["new", "--lang", "js", dir.to_str().unwrap_or_default()],
-        Duration::from_secs(10),
-    );
+/// `barrage new` makes a project that builds and runs as it is, with
+/// the files a project of its language has and the SDK for editors.
+fn new_project_runs(lang: &str, files: &[&str]) {
+    let dir = barrage_tests::scratch(&format!("new-{lang}")).join("my-test");
+    let dir_arg = dir.to_str().unwrap_or_default();
+    let made = barrage(&["new", "--lang", lang, dir_arg], Duration::from_secs(10));
     assert_eq!(made.code, 0, "{}", made.stderr);
-    for file in ["package.json", "scenario.js", "README.md", ".gitignore"] {
-        assert!(dir.join(file).is_file(), "{file} is missing");
+    for file in files.iter().chain(&["README.md", ".gitignore"]) {
+        assert!(dir.join(file).is_file(), "{lang}: {file} is missing");
     }
-    assert!(dir.join(".barrage/sdk/js/index.d.ts").is_file());
-    let again = barrage(
-        &["new", "--lang", "js", dir.to_str().unwrap_or_default()],
-        Duration::from_secs(10),
-    );
+    let again = barrage(&["new", "--lang", lang, dir_arg], Duration::from_secs(10));
     assert_eq!(again.code, 104, "an existing project is not overwritten");
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     let server = Server::start();
     let (run, json) = run_component(&dir, &server, &["--iterations", "3"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{lang}: {}", run.stderr);
     assert_eq!(metric(&json, "http_reqs", "count"), 3.0);
     assert_eq!(server.requests(), 3);
     assert!(dir.join("my-test.wasm").is_file());
+}
+
+#[test]
+fn new_js_project_runs() {
+    new_project_runs(
+        "js",
+        &["package.json", "scenario.js", ".barrage/sdk/js/index.d.ts"],
+    );
+}
+
+#[test]
+fn new_python_project_runs() {
+    new_project_runs(
+        "python",
+        &[
+            "pyproject.toml",
+            "scenario.py",
+            ".barrage/sdk/python/barrage/__init__.py",
+        ],
+    );
+}
+
+#[test]
+fn new_go_project_runs() {
+    new_project_runs("go", &["go.mod", "main.go", ".barrage/sdk/go/go.mod"]);
+}
+
+/// A Rust project of its own: cargo builds it outside this workspace,
+/// with the SDK this Barrage carries (its dependencies come from the
+/// registry, as a user's would).
+#[test]
+fn new_rust_project_runs() {
+    new_project_runs(
+        "rust",
+        &["Cargo.toml", "src/lib.rs", ".barrage/sdk/rust/src/lib.rs"],
+    );
 }
 
 /// Without its toolchain, a build says what to install.
