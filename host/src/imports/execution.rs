@@ -8,6 +8,11 @@ use crate::vu::VuState;
 /// The longest single sleep; a guest asking for more sleeps this long.
 const MAX_SLEEP: Duration = Duration::from_secs(24 * 3600);
 
+/// A sleep at least this long gives the dead part of the VU's stack back
+/// first: the system call and the page faults that refill it later cost
+/// microseconds, next to a wait of milliseconds.
+const RELEASE_STACK_AFTER: Duration = Duration::from_millis(10);
+
 impl Host for VuState {
     async fn vu(&mut self) -> VuInfo {
         VuInfo {
@@ -35,6 +40,9 @@ impl Host for VuState {
         self.flush();
         if let Ok(d) = Duration::try_from_secs_f64(seconds) {
             self.pause_clock();
+            if d >= RELEASE_STACK_AFTER {
+                crate::engine::stack::release_unused();
+            }
             tokio::time::sleep(d.min(MAX_SLEEP)).await;
             self.resume_clock();
         }
