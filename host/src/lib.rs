@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod options;
 pub mod output;
 pub mod progress;
+pub mod result;
 pub mod run;
 pub mod signing;
 pub mod size;

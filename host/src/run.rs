@@ -37,6 +37,19 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// The scenario's name, as messages and result files give it.
+    pub fn name(&self) -> String {
+        match self {
+            Source::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            ),
+            Source::Embedded { name, .. } => name.clone(),
+        }
+    }
+}
+
 /// Everything a run needs besides the scenario's own options.
 #[derive(Debug, Clone)]
 pub struct RunArgs {
@@ -49,6 +62,13 @@ pub struct RunArgs {
     pub env_options: Layer,
     /// Command-line flags.
     pub flags: Layer,
+    /// What of the test to run.
+    pub mode: Mode,
+    /// Setup data from an earlier `barrage setup` (`--setup-data`): used
+    /// instead of running `setup()`.
+    pub setup_data: Option<String>,
+    /// When the VUs start (`--start-at`), once they are ready.
+    pub start_at: Option<std::time::SystemTime>,
     pub http: HttpConfig,
     /// Draw the progress line.
     pub progress: bool,
@@ -82,6 +102,20 @@ pub struct Report {
     pub output_errors: Vec<String>,
     /// What the scenario's `handle-summary` returned, if it has one.
     pub hook: Option<Result<SummaryOutput, String>>,
+    /// What `setup()` returned, for [`Mode::SetupOnly`].
+    pub setup_data: Option<String>,
+}
+
+/// What of the test to run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// setup, the VUs' iterations, teardown.
+    #[default]
+    Test,
+    /// `setup()` alone, whose data the report carries (`barrage setup`).
+    SetupOnly,
+    /// `teardown()` alone, with the run's setup data (`barrage teardown`).
+    TeardownOnly,
 }
 
 /// Runs a whole test. `Err` means nothing ran: the scenario or its options
@@ -128,9 +162,13 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     shared.set_max_call_time(resolved.max_iteration_cpu);
     shared.set_max_vu_memory(resolved.max_vu_memory);
     let _ = shared.http.allow.set(resolved.allow_hosts.clone());
+    let ended = Arc::new(std::sync::OnceLock::new());
     let context = crate::output::Context {
         shared: shared.clone(),
         thresholds: resolved.thresholds.clone(),
+        plan: resolved.plan.clone(),
+        scenario: args.source.name(),
+        end: ended.clone(),
     };
     let outputs =
         crate::output::Outputs::start(&args.outputs, &context).map_err(Failure::config)?;
@@ -138,7 +176,9 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     let plan = resolved.plan.clone();
     tracing::debug!(?plan, "resolved plan");
 
-    let setup_data = if resolved.no_setup {
+    let setup_data = if let Some(data) = &args.setup_data {
+        data.clone()
+    } else if resolved.no_setup && args.mode != Mode::SetupOnly {
         String::new()
     } else {
         match lifecycle_call(
@@ -153,6 +193,11 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
             Err((exit, error)) => return Ok(empty_report(&shared, &args, plan, exit, Some(error))),
         }
     };
+    if args.mode == Mode::SetupOnly {
+        let mut report = empty_report(&shared, &args, plan, ExitCode::Ok, None);
+        report.setup_data = Some(setup_data);
+        return Ok(report);
+    }
     let setup_data: Arc<str> = Arc::from(setup_data);
     let teardown = async |lifecycle: &mut Vu| {
         if resolved.no_teardown {
@@ -167,6 +212,20 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         .await
     };
 
+    if args.mode == Mode::TeardownOnly {
+        let (exit, error) = match lifecycle_call(
+            Phase::Teardown,
+            resolved.teardown_timeout,
+            &control,
+            lifecycle.teardown(&setup_data),
+        )
+        .await
+        {
+            Ok(()) => (ExitCode::Ok, None),
+            Err((exit, error)) => (exit, Some(error)),
+        };
+        return Ok(empty_report(&shared, &args, plan, exit, error));
+    }
     let factory = VuFactory {
         pre: pre.clone(),
         shared: shared.clone(),
@@ -223,6 +282,19 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         plan.clone(),
         args.progress,
     ));
+    if let Some(at) = args.start_at
+        && !wait_until(at, &control).await
+    {
+        let _ = teardown(&mut lifecycle).await;
+        let error = "the test was stopped by a signal before its start time".to_owned();
+        return Ok(empty_report(
+            &shared,
+            &args,
+            plan,
+            ExitCode::ExternalAbort,
+            Some(error),
+        ));
+    }
     let start = Instant::now();
     let halt = control.interrupt.child_token();
     let stop = Stop { now: halt.clone() };
@@ -296,6 +368,14 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     }
     let hook = summary_hook(&mut lifecycle, &summary, resolved.teardown_timeout).await;
     shared.log.report_dropped();
+    let _ = ended.set(crate::output::result::RunEnd {
+        elapsed,
+        started_at: shared.clock.at(start.into_std()),
+        complete: summary.complete,
+        interrupted: summary.interrupted,
+        vus_max: summary.vus_max,
+        exit_code: exit.code(),
+    });
     Ok(Report {
         summary,
         plan,
@@ -303,7 +383,32 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
         error,
         output_errors: finish_outputs(&shared),
         hook,
+        setup_data: None,
     })
+}
+
+/// Waits for the wall clock to reach `at` (`--start-at`), so that the
+/// instances of a split test start together. `false` if a signal came
+/// first.
+async fn wait_until(at: std::time::SystemTime, control: &Control) -> bool {
+    let now = std::time::SystemTime::now();
+    let Ok(wait) = at.duration_since(now) else {
+        let late = now.duration_since(at).unwrap_or_default();
+        tracing::warn!(
+            "the start time passed {} ago, before the VUs were ready: starting now",
+            crate::duration::format(late)
+        );
+        return true;
+    };
+    tracing::info!(
+        "VUs ready; starting at {} (in {})",
+        crate::output::file::rfc3339(at),
+        crate::duration::format(wait)
+    );
+    tokio::select! {
+        () = control.interrupt.cancelled() => false,
+        () = tokio::time::sleep(wait) => true,
+    }
 }
 
 /// Hands the summary to the scenario's `handle-summary`, if it exports
@@ -540,6 +645,7 @@ fn empty_report(
         error,
         output_errors: finish_outputs(shared),
         hook: None,
+        setup_data: None,
     }
 }
 

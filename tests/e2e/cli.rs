@@ -18,6 +18,7 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
         (r"size: \d+ bytes", "size: [n] bytes"),
         (r"(compiled|loaded from the cache) in", "[compiled] in"),
+        (r"holds \d+ KiB", "holds [n] KiB"),
         (r"scenario: .*/([a-z]+\.wasm)", "scenario: [dir]/$1"),
         (r"(?m) +$", ""),
     ]

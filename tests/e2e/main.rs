@@ -9,8 +9,10 @@
 mod bad_input;
 mod cli;
 mod counts;
+mod distributed;
 mod executors;
 mod guest_failures;
+mod kubernetes;
 mod languages;
 mod outputs;
 mod plain_http;

@@ -16,14 +16,66 @@ use crate::vu::{Shared, Vu};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// VUs instantiated to measure what one costs: enough to average out the
+/// first one's one-off work, few enough to be quick for any scenario.
+const COST_VUS: u32 = 20;
+
+/// What instantiating a VU costs, in time and memory, measured on
+/// [`COST_VUS`] fresh instances (not initialised: `init` may send requests).
+struct VuCost {
+    per_vu: Duration,
+    pss_kib: Option<u64>,
+}
+
+impl std::fmt::Display for VuCost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a VU instantiates in {:.2?}", self.per_vu)?;
+        if let Some(kib) = self.pss_kib {
+            write!(f, " and holds {kib} KiB (PSS) before its first iteration")?;
+        }
+        write!(f, " (mean of {COST_VUS})")
+    }
+}
+
+async fn vu_cost(
+    pre: &crate::bindings::ScenarioPre<crate::vu::VuState>,
+    shared: &Arc<Shared>,
+) -> Result<VuCost, Failure> {
+    let before = pss_kib();
+    let start = std::time::Instant::now();
+    let mut vus = Vec::with_capacity(COST_VUS as usize);
+    for id in 1..=COST_VUS {
+        let vu = Vu::new(pre, shared.clone(), id)
+            .await
+            .map_err(|e| Failure::scenario(format!("the scenario failed to instantiate: {e}")))?;
+        vus.push(vu);
+    }
+    let per_vu = start.elapsed() / COST_VUS;
+    let pss_kib = before
+        .zip(pss_kib())
+        .map(|(before, after)| after.saturating_sub(before) / u64::from(COST_VUS));
+    Ok(VuCost { per_vu, pss_kib })
+}
+
+/// This process's proportional set size in KiB, where Linux reports it.
+fn pss_kib() -> Option<u64> {
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").ok()?;
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> {
-    let engine = engine::engine().map_err(|e| Failure::scenario(format!("{e:#}")))?;
+    // The engine `run` would use for this file, so that the figures below
+    // and the cache entry are the ones a run gets.
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let engine = engine::engine_for(size).map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let linker = imports::linker(&engine).map_err(|e| Failure::scenario(format!("{e:#}")))?;
     let scenario = engine::load(&engine, &linker, path, engine::cache::dir().as_deref())
         .map_err(|e| Failure::scenario(e.to_string()))?;
     let _ticker =
         engine::EpochTicker::start(&engine).map_err(|e| Failure::scenario(e.to_string()))?;
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let ty = scenario.component.component_type();
     let imports: Vec<String> = ty.imports(&engine).map(|(n, _)| n.to_owned()).collect();
     let exports: Vec<String> = ty.exports(&engine).map(|(n, _)| n.to_owned()).collect();
@@ -31,9 +83,10 @@ pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> 
         engine::wit_version(&engine, &scenario.component).unwrap_or_else(|| "none".into());
 
     let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
-    let mut vu = Vu::new(&scenario.pre, shared, 0)
+    let mut vu = Vu::new(&scenario.pre, shared.clone(), 0)
         .await
         .map_err(|e| Failure::scenario(format!("the scenario failed to instantiate: {e}")))?;
+    let cost = vu_cost(&scenario.pre, &shared).await?;
     let exported = vu
         .options()
         .await
@@ -56,6 +109,7 @@ pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> 
         "compiled"
     };
     println!("  {how} in {:.2?}", scenario.compile_time);
+    println!("  {cost}");
     println!("  contract: {WIT_PACKAGE}@{version} (this barrage implements {WIT_VERSION})");
     let signers = super::sign::signers_of(path)?;
     if signers.is_empty() {
@@ -87,6 +141,16 @@ pub fn describe(plan: &Plan) -> String {
         plan.max_vus(),
         format(plan.max_duration()),
     );
+    if !plan.segment.is_full() {
+        let _ = writeln!(
+            out,
+            "  execution segment {} ({} of the test): the VUs and iterations below are this \
+             instance's share, and it starts {} of each arrival rate's iterations",
+            plan.segment,
+            plan.segment.share(),
+            plan.segment.share(),
+        );
+    }
     for s in &plan.scenarios {
         let _ = write!(out, "    {}: {}", s.name, s.executor.name());
         if !s.start_time.is_zero() {

@@ -68,8 +68,40 @@ pub enum Command {
     /// Check that a trusted key signed a scenario, and that it was not
     /// changed since (exit 110 if not).
     Verify(sign::VerifyCmd),
+    /// Run the scenario's `setup()` once and print the data it returns,
+    /// for `run --setup-data` on every instance of a split test.
+    Setup(LifecycleCmd),
+    /// Run the scenario's `teardown()` once, with `--setup-data FILE`.
+    Teardown(LifecycleCmd),
+    /// Join the result files (`--out result=FILE`) of a test's instances
+    /// into one summary, and judge its thresholds over all of them.
+    ///
+    /// Exits 99 when a threshold fails, as a run would. Partial files
+    /// (an instance that was killed) are merged, with a warning.
+    Merge(MergeCmd),
     /// Print the version of Barrage and of the scenario contract.
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct LifecycleCmd {
+    /// The scenario: a WebAssembly component (`.wasm`), or a project
+    /// directory.
+    pub scenario: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeCmd {
+    /// The result files, one per instance.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+    /// Do not judge thresholds.
+    #[arg(long)]
+    pub no_thresholds: bool,
 }
 
 /// Options shared by `run` and `demo`.
@@ -80,6 +112,76 @@ pub struct LoadArgs {
     /// A variable the scenario can read with `env`; repeatable.
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+    /// Send every sample to an output as well; repeatable.
+    ///
+    /// `json=FILE` (k6's JSON lines; `.gz` compresses), `csv=FILE`,
+    /// `prometheus-rw=URL` (Prometheus remote write, e.g.
+    /// `http://127.0.0.1:9090/api/v1/write`), or `result=FILE` (this
+    /// instance's aggregates, for `barrage merge`).
+    #[arg(short = 'o', long = "out", value_name = "OUTPUT")]
+    pub out: Vec<String>,
+    /// Hide the progress line.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Use this file's contents (less a final newline) as the setup data
+    /// instead of running `setup()`: the output of `barrage setup`, shared
+    /// by every instance of a split test.
+    #[arg(long, value_name = "FILE")]
+    pub setup_data: Option<PathBuf>,
+    /// Start the VUs at this time once they are ready, e.g.
+    /// `2026-12-04T12:00:00Z` (RFC 3339) or Unix seconds: the instances
+    /// of a split test begin together.
+    #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
+    pub start_at: Option<std::time::SystemTime>,
+}
+
+impl LoadArgs {
+    /// The `--setup-data` file's contents, if one was given.
+    pub fn setup_data(&self) -> Result<Option<String>, Failure> {
+        let Some(path) = &self.setup_data else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::config(format!(
+                "cannot read the setup data `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        // `barrage setup` ends its output with a newline; the data does not.
+        let data = text.strip_suffix('\n').unwrap_or(&text);
+        Ok(Some(data.strip_suffix('\r').unwrap_or(data).to_owned()))
+    }
+}
+
+/// `--execution-segment-sequence`, parsed (a type of its own: clap reads
+/// a `Vec` as a repeated flag).
+#[derive(Debug, Clone)]
+pub struct Sequence(pub Vec<crate::executor::Ratio>);
+
+fn parse_sequence(text: &str) -> Result<Sequence, String> {
+    crate::executor::segment::parse_sequence(text).map(Sequence)
+}
+
+fn parse_start_at(text: &str) -> Result<std::time::SystemTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(std::time::UNIX_EPOCH + Duration::from_secs(secs));
+    }
+    time::OffsetDateTime::parse(text, &Rfc3339)
+        .map(std::time::SystemTime::from)
+        .map_err(|_| {
+            format!(
+                "`{text}` is not a time: write RFC 3339 (`2026-12-04T12:00:00Z`) or Unix seconds"
+            )
+        })
+}
+
+/// How the end-of-test summary is shown and exported: `run`, `demo` and
+/// `merge`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
     /// Write the end-of-test summary as JSON (k6's export layout).
     #[arg(long, value_name = "FILE")]
     pub summary_export: Option<PathBuf>,
@@ -101,16 +203,31 @@ pub struct LoadArgs {
     /// `name,status`: sub-metrics without a threshold to name them.
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub summary_tags: Vec<String>,
-    /// Send every sample to an output as well; repeatable.
-    ///
-    /// `json=FILE` (k6's JSON lines; `.gz` compresses), `csv=FILE`, or
-    /// `prometheus-rw=URL` (Prometheus remote write, e.g.
-    /// `http://127.0.0.1:9090/api/v1/write`).
-    #[arg(short = 'o', long = "out", value_name = "OUTPUT")]
-    pub out: Vec<String>,
-    /// Hide the progress line.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+}
+
+impl SummaryArgs {
+    pub fn options(&self) -> crate::summary::SummaryOptions {
+        crate::summary::SummaryOptions {
+            trend_stats: self.summary_trend_stats.0.clone(),
+            mode: self.summary_mode,
+            tags: self.summary_tags.clone(),
+        }
+    }
+
+    /// Writes `summary` to the `--summary-export` file, if one was asked.
+    pub fn export(&self, summary: &crate::summary::Summary) -> Result<(), Failure> {
+        let Some(path) = &self.summary_export else {
+            return Ok(());
+        };
+        let json = crate::summary::to_json(summary);
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        std::fs::write(path, text + "\n").map_err(|e| {
+            Failure::config(format!(
+                "cannot write the summary to `{}`: {e}",
+                path.display()
+            ))
+        })
+    }
 }
 
 /// The options that shape the plan, as flags; they override the
@@ -190,6 +307,18 @@ pub struct OptionArgs {
     /// and iter, which the outputs write beside each sample.
     #[arg(long, value_name = "LIST", value_parser = parse_system_tags)]
     pub system_tags: Option<crate::metrics::SystemTags>,
+    /// Run only this part of the test, e.g. `1/3:2/3`: one instance's
+    /// share when a test is split over several machines.
+    ///
+    /// Each instance computes its exact share of every VU count,
+    /// iteration count and arrival schedule from its segment and the
+    /// sequence alone; the shares of all instances add up to the whole.
+    #[arg(long, value_name = "START:END", value_parser = crate::executor::segment::parse_bounds)]
+    pub execution_segment: Option<(crate::executor::Ratio, crate::executor::Ratio)>,
+    /// Every instance's segment boundaries, e.g. `0,1/3,2/3,1`: the same
+    /// on all instances of a test.
+    #[arg(long, value_name = "POINTS", value_parser = parse_sequence)]
+    pub execution_segment_sequence: Option<Sequence>,
     /// Time before `setup()` is abandoned (k6's `setupTimeout`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
     pub setup_timeout: Option<Duration>,
@@ -224,6 +353,8 @@ impl OptionArgs {
             }),
             max_iteration_cpu: self.max_iteration_cpu,
             max_vu_memory: self.max_vu_memory,
+            execution_segment: self.execution_segment,
+            execution_segment_sequence: self.execution_segment_sequence.clone().map(|s| s.0),
         }
     }
 
@@ -319,7 +450,18 @@ pub async fn execute(cli: Cli) -> Result<i32, Failure> {
                 None
             };
             let scenario = build::ensure_built(&cmd.scenario)?;
-            run::run(crate::run::Source::File(scenario), cmd.load, trusted).await
+            let source = crate::run::Source::File(scenario);
+            run::run(source, cmd.load, trusted, crate::run::Mode::Test).await
+        }
+        Command::Setup(cmd) => {
+            let scenario = build::ensure_built(&cmd.scenario)?;
+            let source = crate::run::Source::File(scenario);
+            run::run(source, cmd.load, None, crate::run::Mode::SetupOnly).await
+        }
+        Command::Teardown(cmd) => {
+            let scenario = build::ensure_built(&cmd.scenario)?;
+            let source = crate::run::Source::File(scenario);
+            run::run(source, cmd.load, None, crate::run::Mode::TeardownOnly).await
         }
         Command::New(cmd) => build::new(&cmd),
         Command::Build(cmd) => build::build(&cmd),
@@ -328,6 +470,7 @@ pub async fn execute(cli: Cli) -> Result<i32, Failure> {
         Command::Sign(cmd) => sign::sign(&cmd),
         Command::Verify(cmd) => sign::verify(&cmd),
         Command::Demo(cmd) => run::demo(cmd.load).await,
+        Command::Merge(cmd) => run::merge(&cmd),
         Command::Inspect(cmd) => inspect::inspect(&cmd.scenario, &cmd.options).await,
         Command::Target(cmd) => serve_target(cmd.listen).await,
         Command::Version => {

@@ -7,7 +7,7 @@ use super::LoadArgs;
 use crate::error::{ExitCode, Failure};
 use crate::http::HttpConfig;
 use crate::options;
-use crate::run::{Control, RunArgs, Source};
+use crate::run::{Control, Mode, RunArgs, Source};
 
 /// The bundled scenario `barrage demo` runs: `examples/rust/hello`.
 const DEMO_WASM: &[u8] = include_bytes!("../../assets/hello.wasm");
@@ -39,7 +39,7 @@ pub async fn demo(mut load: LoadArgs) -> Result<i32, Failure> {
         name: "hello.wasm (built in)".into(),
         bytes: DEMO_WASM,
     };
-    let code = run(source, load, None).await?;
+    let code = run(source, load, None, Mode::Test).await?;
     eprintln!("the target counted {} requests", target.counts.requests());
     Ok(code)
 }
@@ -48,6 +48,7 @@ pub async fn run(
     source: Source,
     load: LoadArgs,
     trusted: Option<crate::signing::Policy>,
+    mode: Mode,
 ) -> Result<i32, Failure> {
     let env_options =
         options::from_env(|k| std::env::var(k).ok()).map_err(|e| Failure::config(e.to_string()))?;
@@ -68,17 +69,32 @@ pub async fn run(
         env_options,
         http: HttpConfig::new(),
         progress: !load.quiet,
-        summary: crate::summary::SummaryOptions {
-            trend_stats: load.summary_trend_stats.0.clone(),
-            mode: load.summary_mode,
-            tags: load.summary_tags.clone(),
-        },
+        summary: load.summary.options(),
+        mode: mode.clone(),
+        setup_data: load.setup_data()?,
+        start_at: load.start_at,
     };
+    if mode == Mode::TeardownOnly && args.setup_data.is_none() {
+        return Err(Failure::config(
+            "`barrage teardown` needs the setup data: `--setup-data FILE`",
+        ));
+    }
     let control = Control::default();
     let signals = tokio::spawn(watch_signals(control.clone()));
     let report = crate::run::run(args, control).await;
     signals.abort();
     let report = report?;
+    if mode != Mode::Test {
+        // `setup` prints its data for the instances to share; neither it
+        // nor `teardown` has a summary to show.
+        if let Some(data) = &report.setup_data {
+            println!("{data}");
+        }
+        if let Some(error) = &report.error {
+            eprintln!("error: {error}");
+        }
+        return Ok(report.exit.code());
+    }
 
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // The scenario's `handle-summary` may replace the built-in summary;
@@ -97,16 +113,7 @@ pub async fn run(
     for problem in crate::summary::hook::deliver(files) {
         eprintln!("error: {problem}");
     }
-    if let Some(path) = &load.summary_export {
-        let json = crate::summary::to_json(&report.summary);
-        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
-        std::fs::write(path, text + "\n").map_err(|e| {
-            Failure::config(format!(
-                "cannot write the summary to `{}`: {e}",
-                path.display()
-            ))
-        })?;
-    }
+    load.summary.export(&report.summary)?;
     for problem in &report.output_errors {
         eprintln!("error: {problem}");
     }
@@ -114,6 +121,34 @@ pub async fn run(
         eprintln!("error: {error}");
     }
     Ok(report.exit.code())
+}
+
+/// `barrage merge`: prints the merged summary, exports it, and exits as
+/// the whole test's run would have on its thresholds.
+pub fn merge(cmd: &super::MergeCmd) -> Result<i32, Failure> {
+    let merged =
+        crate::result::merge::merge(&cmd.files, &cmd.summary.options(), !cmd.no_thresholds)
+            .map_err(Failure::config)?;
+    for warning in &merged.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", crate::summary::render(&merged.summary, color));
+    cmd.summary.export(&merged.summary)?;
+    let crossed: Vec<String> = merged
+        .summary
+        .thresholds
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| format!("`{}`", v.threshold.metric))
+        .collect();
+    if crossed.is_empty() {
+        return Ok(ExitCode::Ok.code());
+    }
+    let mut crossed = crossed;
+    crossed.dedup();
+    eprintln!("error: thresholds on {} were crossed", crossed.join(", "));
+    Ok(ExitCode::ThresholdsFailed.code())
 }
 
 /// First Ctrl-C (or SIGTERM): interrupt the iterations, then tear down

@@ -140,8 +140,19 @@ impl Executor {
             Executor::SharedIterations {
                 vus: v, iterations, ..
             } => {
+                // The iterations go with the VUs that would have run them
+                // in the whole test (VU j runs every j-th), so a segment
+                // with no VUs has no iterations either, and the shares
+                // still add up to the whole.
+                let all = u64::from(*v);
+                if all > 0 {
+                    let (each, extra) = (*iterations / all, *iterations % all);
+                    *iterations = (0..all)
+                        .filter(|&j| segment.owns(j))
+                        .map(|j| each + u64::from(j < extra))
+                        .sum();
+                }
                 *v = vus(*v);
-                *iterations = segment.scale(*iterations);
             }
             Executor::RampingVus {
                 start_vus, stages, ..
@@ -262,13 +273,28 @@ impl Plan {
         u32::try_from(peak).unwrap_or(u32::MAX)
     }
 
-    /// This instance's share of the plan.
-    pub fn for_segment(mut self, segment: Segment) -> Plan {
+    /// This instance's share of the plan. Fails when the share of an
+    /// arrival-rate scenario has iterations to start but no VU to run
+    /// them: every one would be dropped.
+    pub fn for_segment(mut self, segment: Segment) -> Result<Plan, PlanError> {
         for s in &mut self.scenarios {
-            s.executor = s.executor.scaled(&segment);
+            let share = s.executor.scaled(&segment);
+            if let Executor::ConstantArrivalRate { max_vus: 0, .. }
+            | Executor::RampingArrivalRate { max_vus: 0, .. } = share
+            {
+                return Err(PlanError::new(
+                    &format!("scenarios.{}.maxVUs", s.name),
+                    format!(
+                        "the execution segment {segment} gets none of its {} VUs, so every \
+                         iteration it starts would be dropped: give the scenario more VUs",
+                        s.executor.max_vus()
+                    ),
+                ));
+            }
+            s.executor = share;
         }
         self.segment = segment;
-        self
+        Ok(self)
     }
 }
 

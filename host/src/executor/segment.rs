@@ -99,6 +99,8 @@ pub struct Segment {
     block: u64,
     /// Position `r` of a block maps to point `r * stride mod block`.
     stride: u64,
+    /// The boundaries of every instance's segment, as given.
+    sequence: Vec<Ratio>,
 }
 
 impl Segment {
@@ -108,6 +110,7 @@ impl Segment {
         end: Ratio::ONE,
         block: 1,
         stride: 1,
+        sequence: Vec::new(),
     };
 
     /// `[start, end)` within `sequence`, the boundaries every instance of
@@ -131,6 +134,7 @@ impl Segment {
             end,
             block,
             stride: stride_for(block),
+            sequence: sequence.to_vec(),
         })
     }
 
@@ -140,6 +144,18 @@ impl Segment {
 
     pub fn end(&self) -> Ratio {
         self.end
+    }
+
+    /// How much of the test this is: `end - start`.
+    pub fn share(&self) -> Ratio {
+        let den = self.start.den / gcd(self.start.den, self.end.den) * self.end.den;
+        let num = self.end.num * (den / self.end.den) - self.start.num * (den / self.start.den);
+        Ratio::new(num, den).unwrap_or(Ratio::ONE)
+    }
+
+    /// The sequence the segment was given within; empty if none was.
+    pub fn sequence(&self) -> &[Ratio] {
+        &self.sequence
     }
 
     pub fn is_full(&self) -> bool {
@@ -184,6 +200,47 @@ impl fmt::Display for Segment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.start, self.end)
     }
+}
+
+/// Parses a segment as k6 writes it: `1/3:2/3`, `0.5:1`, or just its end
+/// (`1/2` is `0:1/2`).
+pub fn parse_bounds(text: &str) -> Result<(Ratio, Ratio), String> {
+    let ratio = |t: &str| {
+        Ratio::parse(t).ok_or_else(|| {
+            format!("`{t}` is not a fraction between 0 and 1 (write `1/3`, `0.25` or `25%`)")
+        })
+    };
+    let (start, end) = match text.split_once(':') {
+        Some((a, b)) => (ratio(a)?, ratio(b)?),
+        None => (Ratio::ZERO, ratio(text)?),
+    };
+    if start >= end {
+        return Err(format!(
+            "the segment `{text}` is empty: its start must come before its end"
+        ));
+    }
+    Ok((start, end))
+}
+
+/// Parses a segment sequence, `0,1/3,2/3,1`: the boundaries of every
+/// instance's segment, from 0 to 1, increasing.
+pub fn parse_sequence(text: &str) -> Result<Vec<Ratio>, String> {
+    let points = text
+        .split(',')
+        .map(|t| {
+            Ratio::parse(t)
+                .ok_or_else(|| format!("`{}` is not a fraction between 0 and 1", t.trim()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if points.first() != Some(&Ratio::ZERO) || points.last() != Some(&Ratio::ONE) {
+        return Err(format!(
+            "the sequence `{text}` must start at 0 and end at 1"
+        ));
+    }
+    if points.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!("the sequence `{text}` must increase"));
+    }
+    Ok(points)
 }
 
 /// A stride coprime with `block`, near the golden section of it, so that
@@ -248,6 +305,11 @@ mod tests {
         assert_eq!(s.scale(300), 100);
         let s = Segment::new(r(0, 1), r(3, 4), &[]).expect("valid");
         assert_eq!(s.scale(400), 300);
+        assert_eq!(s.share(), r(3, 4));
+        assert_eq!(
+            Segment::new(r(1, 3), r(1, 2), &[]).expect("valid").share(),
+            r(1, 6)
+        );
     }
 
     #[test]
@@ -258,6 +320,29 @@ mod tests {
         assert_eq!(Ratio::parse("1"), Some(Ratio::ONE));
         assert_eq!(Ratio::parse("4/3"), None);
         assert_eq!(Ratio::parse("x"), None);
+    }
+
+    #[test]
+    fn segments_and_sequences_parse_as_k6_writes_them() {
+        assert_eq!(parse_bounds("1/3:2/3"), Ok((r(1, 3), r(2, 3))));
+        assert_eq!(parse_bounds("1/2"), Ok((Ratio::ZERO, r(1, 2))));
+        assert_eq!(parse_bounds("0.5:100%"), Ok((r(1, 2), Ratio::ONE)));
+        assert!(parse_bounds("2/3:1/3").unwrap_err().contains("empty"));
+        assert!(
+            parse_bounds("a:1")
+                .unwrap_err()
+                .contains("`a` is not a fraction")
+        );
+        assert_eq!(
+            parse_sequence("0, 1/3, 2/3, 1"),
+            Ok(vec![Ratio::ZERO, r(1, 3), r(2, 3), Ratio::ONE])
+        );
+        assert!(parse_sequence("1/3,1").unwrap_err().contains("start at 0"));
+        assert!(
+            parse_sequence("0,2/3,1/3,1")
+                .unwrap_err()
+                .contains("increase")
+        );
     }
 
     #[test]

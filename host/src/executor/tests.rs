@@ -448,7 +448,9 @@ async fn scenarios_in_sequence_reuse_vus_and_start_on_time() {
 #[tokio::test(start_paused = true)]
 async fn a_segment_runs_its_share_of_the_arrivals() {
     let third = Segment::new(Ratio::new(1, 3).unwrap(), Ratio::new(2, 3).unwrap(), &[]).unwrap();
-    let plan = Plan::new(vec![scenario(arrival(30, 1, 3, 3), 0)]).for_segment(third);
+    let plan = Plan::new(vec![scenario(arrival(30, 1, 3, 3), 0)])
+        .for_segment(third)
+        .expect("VUs for the segment");
     let (out, _) = run_plan(plan, Fakes::new(&[1]), Stop::default()).await;
     assert_eq!(out.counts(), (10, 0));
     assert_eq!(out.made, 1);

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 
 use super::{MetricId, MetricKind, Registry, Sample, TagFilter, TagSetId, TagSets, TrendStat};
 
@@ -272,6 +273,88 @@ impl Accumulator {
         self.0.value(stats)
     }
 
+    /// Adds `other`'s samples, as if they had been added here.
+    pub fn merge(&mut self, other: &Accumulator) {
+        self.0.merge(&other.0);
+    }
+
+    /// The aggregate's state, as a result file keeps it.
+    pub fn parts(&self) -> Parts {
+        match &self.0 {
+            Agg::Counter { sum } => Parts::Counter { sum: *sum },
+            Agg::Gauge { last, at, min, max } => Parts::Gauge {
+                last: *last,
+                at: *at,
+                min: *min,
+                max: *max,
+            },
+            Agg::Rate { trues, total } => Parts::Rate {
+                trues: *trues,
+                total: *total,
+            },
+            Agg::Trend(t) => {
+                let mut hist = Vec::new();
+                // Serializing into memory fails only for a histogram too
+                // large to describe, which an auto-resizing one is not.
+                let _ = V2DeflateSerializer::new().serialize(&t.hist, &mut hist);
+                Parts::Trend {
+                    count: t.count,
+                    sum: t.sum,
+                    min: t.min,
+                    max: t.max,
+                    hist,
+                }
+            }
+        }
+    }
+
+    /// The aggregate `parts` describe, if they are of `kind` and whole.
+    pub fn from_parts(kind: MetricKind, parts: Parts) -> Result<Accumulator, String> {
+        let agg = match (kind, parts) {
+            (MetricKind::Counter, Parts::Counter { sum }) => Agg::Counter { sum },
+            (MetricKind::Gauge, Parts::Gauge { last, at, min, max }) => {
+                Agg::Gauge { last, at, min, max }
+            }
+            (MetricKind::Rate, Parts::Rate { trues, total }) => Agg::Rate { trues, total },
+            (
+                MetricKind::Trend,
+                Parts::Trend {
+                    count,
+                    sum,
+                    min,
+                    max,
+                    hist,
+                },
+            ) => {
+                let mut hist: Histogram<u64> = Deserializer::new()
+                    .deserialize(&mut &hist[..])
+                    .map_err(|e| format!("a histogram does not decode: {e:?}"))?;
+                // Merged into, it must grow as the run's own histograms do.
+                hist.auto(true);
+                if hist.len() != count {
+                    return Err(format!(
+                        "a histogram holds {} values where its count says {count}",
+                        hist.len()
+                    ));
+                }
+                Agg::Trend(Box::new(Trend {
+                    hist,
+                    count,
+                    sum,
+                    min,
+                    max,
+                }))
+            }
+            (kind, _) => {
+                return Err(format!(
+                    "a {} metric holds another kind's values",
+                    kind.name()
+                ));
+            }
+        };
+        Ok(Accumulator(agg))
+    }
+
     /// A trend's distribution; `None` for other kinds.
     pub fn distribution(&self) -> Option<Distribution> {
         let Agg::Trend(t) = &self.0 else { return None };
@@ -289,6 +372,32 @@ impl Accumulator {
             values,
         })
     }
+}
+
+/// An aggregate's state, field by field: what a result file stores.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parts {
+    Counter {
+        sum: f64,
+    },
+    Gauge {
+        last: f64,
+        at: u64,
+        min: f64,
+        max: f64,
+    },
+    Rate {
+        trues: u64,
+        total: u64,
+    },
+    /// `hist` is the HdrHistogram in its V2 compressed encoding.
+    Trend {
+        count: u64,
+        sum: f64,
+        min: f64,
+        max: f64,
+        hist: Vec<u8>,
+    },
 }
 
 /// A trend's samples: how many, their sum, and each recorded value (in
@@ -368,7 +477,47 @@ impl Aggregates {
             .get_or_insert_with(|| Agg::new(registry.def(metric).kind))
             .add(at, value);
         for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
-            w.add(registry, tags, set, at, value);
+            if let Some(agg) = w.bucket(registry, tags, set, at) {
+                agg.add(at, value);
+            }
+        }
+    }
+
+    /// Adds samples already aggregated, taken at `at` (a result file's
+    /// bucket), as if each had been added here.
+    pub fn absorb(
+        &mut self,
+        registry: &Registry,
+        tags: &TagSets,
+        metric: MetricId,
+        set: TagSetId,
+        at: u64,
+        samples: &Accumulator,
+    ) {
+        let (s, m) = (set.0 as usize, metric.0 as usize);
+        if self.sets.len() <= s {
+            self.sets.resize_with(s + 1, Vec::new);
+        }
+        let slots = &mut self.sets[s];
+        if slots.len() <= m {
+            slots.resize(m + 1, None);
+        }
+        match &mut slots[m] {
+            Some(agg) => agg.merge(&samples.0),
+            empty => *empty = Some(samples.0.clone()),
+        }
+        for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
+            if let Some(agg) = w.bucket(registry, tags, set, at) {
+                agg.merge(&samples.0);
+            }
+        }
+    }
+
+    /// Adds passes and failures of check `id` counted elsewhere.
+    pub fn add_check_counts(&mut self, id: u32, passes: u64, fails: u64) {
+        if let Some(c) = self.checks.get_mut(id as usize) {
+            c.passes += passes;
+            c.fails += fails;
         }
     }
 
@@ -490,34 +639,42 @@ struct Window {
 }
 
 impl Window {
-    fn add(&mut self, registry: &Registry, tags: &TagSets, set: TagSetId, at: u64, value: f64) {
+    /// The bucket that samples of `set` taken at `at` go to; `None` when
+    /// the window does not watch that tag set.
+    fn bucket(
+        &mut self,
+        registry: &Registry,
+        tags: &TagSets,
+        set: TagSetId,
+        at: u64,
+    ) -> Option<&mut Agg> {
         let s = set.0 as usize;
         if self.matches.len() <= s {
             self.matches.resize(s + 1, None);
         }
         let matches = *self.matches[s].get_or_insert_with(|| self.filter.matches(&tags.get(set)));
         if !matches {
-            return;
+            return None;
         }
         let slot = at / self.slot;
-        // Samples come in nearly in order: look from the newest bucket.
-        let pos = self.buckets.iter().rposition(|(s, _)| *s <= slot);
-        let agg = match pos {
-            Some(i) if self.buckets[i].0 == slot => &mut self.buckets[i].1,
-            _ => {
-                let index = pos.map_or(0, |i| i + 1);
-                let kind = registry.def(self.metric).kind;
-                self.buckets.insert(index, (slot, Agg::new(kind)));
-                &mut self.buckets[index].1
-            }
-        };
-        agg.add(at, value);
         // Keep one window and a bucket of slack behind the newest sample.
-        let newest = self.buckets.back().map_or(0, |(s, _)| *s);
+        let newest = self.buckets.back().map_or(0, |(s, _)| *s).max(slot);
         let keep_from = newest.saturating_sub(self.width / self.slot + 1);
         while self.buckets.front().is_some_and(|(s, _)| *s < keep_from) {
             self.buckets.pop_front();
         }
+        // Samples come in nearly in order: look from the newest bucket.
+        let pos = self.buckets.iter().rposition(|(s, _)| *s <= slot);
+        let index = match pos {
+            Some(i) if self.buckets[i].0 == slot => i,
+            _ => {
+                let index = pos.map_or(0, |i| i + 1);
+                let kind = registry.def(self.metric).kind;
+                self.buckets.insert(index, (slot, Agg::new(kind)));
+                index
+            }
+        };
+        Some(&mut self.buckets[index].1)
     }
 }
 

@@ -15,7 +15,9 @@ mod stat;
 mod system;
 mod tags;
 
-pub use aggregate::{Accumulator, Aggregates, CheckCounts, Distribution, MetricValue, TrendStats};
+pub use aggregate::{
+    Accumulator, Aggregates, CheckCounts, Distribution, MetricValue, Parts, TrendStats,
+};
 pub use registry::{Builtin, Contains, DefineError, MetricDef, MetricId, MetricKind, Registry};
 pub use sample::{Clock, Sample, SampleBuffer};
 pub use stat::{DEFAULT_TREND_STATS, TrendStat};

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use crate::duration;
 use crate::executor::{
-    DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError, Scenario, Stage,
+    DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Plan, PlanError, Ratio, Scenario, Segment,
+    Stage, segment,
 };
 use crate::http::Allowlist;
 use crate::metrics::{SystemTags, TagConfig};
@@ -56,6 +57,10 @@ pub struct Layer {
     pub max_iteration_cpu: Option<Duration>,
     /// `maxVuMemory`: the most linear memory a VU's guest may have.
     pub max_vu_memory: Option<u64>,
+    /// k6's `executionSegment`: the part of the test this instance runs.
+    pub execution_segment: Option<(Ratio, Ratio)>,
+    /// k6's `executionSegmentSequence`: every instance's boundaries.
+    pub execution_segment_sequence: Option<Vec<Ratio>>,
 }
 
 impl Layer {
@@ -107,6 +112,11 @@ impl Layer {
             allow_hosts: over.allow_hosts.clone().or(self.allow_hosts),
             max_iteration_cpu: over.max_iteration_cpu.or(self.max_iteration_cpu),
             max_vu_memory: over.max_vu_memory.or(self.max_vu_memory),
+            execution_segment: over.execution_segment.or(self.execution_segment),
+            execution_segment_sequence: over
+                .execution_segment_sequence
+                .clone()
+                .or(self.execution_segment_sequence),
         }
     }
 }
@@ -156,8 +166,9 @@ pub fn from_file(path: &Path) -> Result<Layer, OptionsError> {
 /// `BARRAGE_MAX_VUS`, `BARRAGE_SETUP_TIMEOUT`, `BARRAGE_TEARDOWN_TIMEOUT`,
 /// `BARRAGE_NO_SETUP`, `BARRAGE_NO_TEARDOWN`, `BARRAGE_NO_THRESHOLDS`,
 /// `BARRAGE_SYSTEM_TAGS` (`status,method,url`), `BARRAGE_ALLOW_HOSTS`
-/// (`api.test,*.cdn.test`), `BARRAGE_MAX_ITERATION_CPU` and
-/// `BARRAGE_MAX_VU_MEMORY` (`64MiB`).
+/// (`api.test,*.cdn.test`), `BARRAGE_MAX_ITERATION_CPU`,
+/// `BARRAGE_MAX_VU_MEMORY` (`64MiB`), `BARRAGE_EXECUTION_SEGMENT`
+/// (`1/3:2/3`) and `BARRAGE_EXECUTION_SEGMENT_SEQUENCE` (`0,1/3,2/3,1`).
 pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsError> {
     let var = |name: &str| get(name);
     Ok(Layer {
@@ -186,6 +197,12 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Layer, OptionsEr
         })?,
         max_iteration_cpu: env_var(&var, "BARRAGE_MAX_ITERATION_CPU", time)?,
         max_vu_memory: env_var(&var, "BARRAGE_MAX_VU_MEMORY", crate::size::parse)?,
+        execution_segment: env_var(&var, "BARRAGE_EXECUTION_SEGMENT", segment::parse_bounds)?,
+        execution_segment_sequence: env_var(
+            &var,
+            "BARRAGE_EXECUTION_SEGMENT_SEQUENCE",
+            segment::parse_sequence,
+        )?,
     })
 }
 
@@ -263,8 +280,24 @@ pub fn resolve(layer: &Layer) -> Result<Resolved, PlanError> {
         Some(s) => s.clone(),
         None => vec![Scenario::new(shortcut_executor(layer)?)],
     };
+    let plan = Plan::new(scenarios);
+    let sequence = layer.execution_segment_sequence.as_deref().unwrap_or(&[]);
+    let plan = match layer.execution_segment {
+        Some((start, end)) => {
+            let segment = Segment::new(start, end, sequence)
+                .map_err(|e| PlanError::new("executionSegment", e))?;
+            plan.for_segment(segment)?
+        }
+        None if !sequence.is_empty() => {
+            return Err(PlanError::new(
+                "executionSegmentSequence",
+                "is given without `executionSegment`: say which segment this instance runs",
+            ));
+        }
+        None => plan,
+    };
     Ok(Resolved {
-        plan: Plan::new(scenarios),
+        plan,
         setup_timeout: layer.setup_timeout.unwrap_or(DEFAULT_LIFECYCLE_TIMEOUT),
         teardown_timeout: layer.teardown_timeout.unwrap_or(DEFAULT_LIFECYCLE_TIMEOUT),
         no_setup: layer.no_setup.unwrap_or(false),

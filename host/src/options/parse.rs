@@ -12,6 +12,7 @@ use super::Layer;
 use crate::duration;
 use crate::executor::{
     DEFAULT_GRACEFUL_STOP, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, Executor, Scenario, Stage,
+    segment,
 };
 use crate::http::Allowlist;
 use crate::metrics::{SystemTags, TagFilter};
@@ -37,6 +38,8 @@ const TOP_LEVEL: &[&str] = &[
     "allowHosts",
     "maxIterationCpu",
     "maxVuMemory",
+    "executionSegment",
+    "executionSegmentSequence",
 ];
 
 /// Keys every scenario may have, whatever its executor.
@@ -276,6 +279,12 @@ pub fn layer(root: &Value) -> Result<Layer> {
         max_vu_memory: f.get("maxVuMemory", |a| match a.value {
             Value::String(text) => crate::size::parse(text).map_err(|e| format!("{}: {e}", a.path)),
             _ => a.whole(1),
+        })?,
+        execution_segment: f.get("executionSegment", |a| {
+            segment::parse_bounds(a.string()?).map_err(|e| format!("{}: {e}", a.path))
+        })?,
+        execution_segment_sequence: f.get("executionSegmentSequence", |a| {
+            segment::parse_sequence(a.string()?).map_err(|e| format!("{}: {e}", a.path))
         })?,
     };
     if layer.scenarios.is_some()

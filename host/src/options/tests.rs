@@ -481,3 +481,70 @@ fn sandbox_limits_come_from_any_source() {
         "allowHosts: `http://x/` is not a host pattern: give a host and an optional port only"
     );
 }
+
+#[test]
+fn an_execution_segment_scales_the_plan_to_this_instances_share() {
+    let json = |segment: &str| {
+        format!(
+            r#"{{"scenarios": {{
+                "a": {{"executor": "shared-iterations", "vus": 3, "iterations": 10}},
+                "b": {{"executor": "per-vu-iterations", "vus": 5, "iterations": 2}},
+                "c": {{"executor": "constant-arrival-rate", "rate": 9, "duration": "1m",
+                       "preAllocatedVUs": 3, "maxVUs": 6}}
+            }}, "executionSegment": "{segment}", "executionSegmentSequence": "0,1/3,2/3,1"}}"#
+        )
+    };
+    let shares: Vec<Plan> = ["0:1/3", "1/3:2/3", "2/3:1"]
+        .iter()
+        .map(|s| plan_of(&json(s)))
+        .collect();
+    let total = |f: fn(&Executor) -> u64, i: usize| -> u64 {
+        shares.iter().map(|p| f(&p.scenarios[i].executor)).sum()
+    };
+    let iterations = |e: &Executor| match e {
+        Executor::SharedIterations { iterations, .. } => *iterations,
+        _ => 0,
+    };
+    assert_eq!(total(iterations, 0), 10);
+    assert_eq!(total(|e| u64::from(e.max_vus()), 0), 3);
+    assert_eq!(total(|e| u64::from(e.max_vus()), 1), 5);
+    assert_eq!(total(|e| u64::from(e.initial_vus()), 2), 3);
+    assert_eq!(total(|e| u64::from(e.max_vus()), 2), 6);
+    // Each of the three shared-iterations VUs went to one instance, with
+    // the iterations it would have run in the whole test (4, 3, 3).
+    let mut split: Vec<u64> = shares
+        .iter()
+        .map(|p| iterations(&p.scenarios[0].executor))
+        .collect();
+    split.sort_unstable();
+    assert_eq!(split, vec![3, 3, 4]);
+    assert_eq!(shares[1].segment.to_string(), "1/3:2/3");
+
+    let env = from_env(|k| match k {
+        "BARRAGE_EXECUTION_SEGMENT" => Some("1/2:1".into()),
+        "BARRAGE_EXECUTION_SEGMENT_SEQUENCE" => Some("0,1/2,1".into()),
+        _ => None,
+    })
+    .expect("valid");
+    let layer = from_scenario(r#"{"vus": 4, "duration": "10s"}"#)
+        .expect("valid")
+        .overlay(&env);
+    let plan = resolve(&layer).expect("valid").plan;
+    assert_eq!(plan.scenarios[0].executor.max_vus(), 2);
+
+    assert!(error_of(r#"{"executionSegment": "2:3"}"#).contains("executionSegment"));
+    let no_vus = json("2/3:1").replace(
+        r#""preAllocatedVUs": 3, "maxVUs": 6"#,
+        r#""preAllocatedVUs": 1, "maxVUs": 1"#,
+    );
+    let err = resolve(&from_scenario(&no_vus).expect("valid")).unwrap_err();
+    assert!(err.to_string().contains("gets none of its 1 VUs"), "{err}");
+    let alone =
+        from_scenario(r#"{"vus": 2, "executionSegmentSequence": "0,1/2,1"}"#).expect("valid");
+    assert!(
+        resolve(&alone)
+            .unwrap_err()
+            .to_string()
+            .contains("without `executionSegment`")
+    );
+}

@@ -11,9 +11,10 @@
 //! aborted or interrupted run leaves complete outputs too.
 
 mod csv;
-mod file;
+pub(crate) mod file;
 mod json;
 mod prometheus;
+pub mod result;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -63,6 +64,7 @@ pub enum Spec {
     Json(json::Config),
     Csv(csv::Config),
     PrometheusRw(prometheus::Config),
+    Result(result::Config),
 }
 
 impl Spec {
@@ -74,12 +76,13 @@ impl Spec {
         match kind {
             "json" => json::Config::parse(arg).map(Spec::Json),
             "csv" => csv::Config::parse(arg).map(Spec::Csv),
+            "result" => result::Config::parse(arg).map(Spec::Result),
             "prometheus-rw" | "experimental-prometheus-rw" => {
                 prometheus::Config::parse(arg, get).map(Spec::PrometheusRw)
             }
             _ => Err(format!(
                 "unknown output `{kind}` in `--out {text}` (known: json=FILE, csv=FILE, \
-                 prometheus-rw=URL)"
+                 prometheus-rw=URL, result=FILE)"
             )),
         }
     }
@@ -89,10 +92,16 @@ impl Spec {
 pub struct Context {
     pub shared: Arc<Shared>,
     pub thresholds: Vec<Threshold>,
+    /// The plan this instance runs, with its execution segment.
+    pub plan: crate::executor::Plan,
+    /// The scenario's name, as the summary shows it.
+    pub scenario: String,
+    /// How the run ended, set before the outputs finish.
+    pub end: Arc<std::sync::OnceLock<result::RunEnd>>,
 }
 
 /// What an output does with samples.
-trait Sink: Send {
+pub(crate) trait Sink: Send {
     /// Writes one batch.
     fn write(&mut self, batch: &Batch) -> Result<(), String>;
     /// How often `tick` must run, for outputs that push on a period.
@@ -182,6 +191,10 @@ impl Outputs {
                 Spec::PrometheusRw(c) => (
                     format!("prometheus-rw ({})", c.url),
                     Box::new(prometheus::RemoteWrite::new(c, ctx)?),
+                ),
+                Spec::Result(c) => (
+                    format!("result ({})", c.path),
+                    Box::new(result::ResultFile::open(c, ctx)?),
                 ),
             };
             sinks.push((name, sink));

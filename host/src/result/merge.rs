@@ -1,0 +1,548 @@
+//! `barrage merge`: the result files of a test's instances joined into
+//! the aggregates of one run, which the summary and thresholds then read
+//! exactly as they read a single run's.
+//!
+//! Counts add; rates add their numerators and denominators; trends add
+//! their HdrHistograms bucket by bucket, so a merged percentile is the one
+//! a single histogram of every sample would give. Samples are laid on one
+//! timeline by each instance's wall-clock start, so windowed thresholds
+//! judge the windows of the whole test. Two gauges are sums across
+//! instances rather than their latest value: `vus` and `vus_max`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::format::{self, Body, Header};
+use crate::executor::{Ratio, segment};
+use crate::http::HttpConfig;
+use crate::metrics::{Accumulator, Builtin, MetricId, Parts, TagList, TagSetId};
+use crate::output::result::{self as out, contains_of, kind_of};
+use crate::summary::{Ending, Summary, SummaryOptions};
+use crate::thresholds::{Judge, Threshold, Verdict};
+use crate::vu::Shared;
+
+/// One instance's result file, read.
+struct Part {
+    path: PathBuf,
+    header: Header,
+    records: Vec<Body>,
+    /// Why the file ends early: its instance did not finish.
+    partial: Option<String>,
+    end: Option<format::End>,
+}
+
+/// The merged test.
+pub struct Merged {
+    pub summary: Summary,
+    /// Things the user should know: partial files, gaps between segments.
+    pub warnings: Vec<String>,
+}
+
+/// Merges the result files at `paths`. Fails only when a file cannot be
+/// used at all; what can be merged is, with a warning.
+pub fn merge(
+    paths: &[PathBuf],
+    options: &SummaryOptions,
+    judge_thresholds: bool,
+) -> Result<Merged, String> {
+    if paths.is_empty() {
+        return Err("no result files to merge".into());
+    }
+    let parts = paths
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut warnings = Vec::new();
+    for p in &parts {
+        if let Some(why) = &p.partial {
+            warnings.push(format!(
+                "`{}` is partial ({why}): its instance did not finish; merged what it holds",
+                p.path.display()
+            ));
+        }
+    }
+    warnings.extend(coverage(&parts));
+    let first = &parts[0].header;
+    for p in &parts[1..] {
+        if p.header.thresholds != first.thresholds || p.header.sequence != first.sequence {
+            warnings.push(format!(
+                "`{}` was run with other thresholds or another segment sequence than `{}`; \
+                 the first file's thresholds are judged",
+                p.path.display(),
+                parts[0].path.display()
+            ));
+        }
+    }
+
+    let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
+    let origin = parts
+        .iter()
+        .map(|p| p.header.started_unix_us)
+        .min()
+        .unwrap_or(0);
+    // Each file's ids, mapped to the merged run's.
+    let mut buckets: BTreeMap<u64, Vec<(TagSetId, MetricId, Accumulator, u64)>> = BTreeMap::new();
+    let mut vus: BTreeMap<(TagSetId, MetricId), Vec<Accumulator>> = BTreeMap::new();
+    let mut end_us = 0u64;
+    let mut run_start_us = u64::MAX;
+    let (mut complete, mut interrupted, mut vus_max) = (0u64, 0u64, 0u32);
+    for part in &parts {
+        let offset = u64::try_from(part.header.started_unix_us - origin).unwrap_or(0);
+        let width = part.header.bucket_us.max(1);
+        let mut metrics: BTreeMap<u32, MetricId> = BTreeMap::new();
+        let mut sets: BTreeMap<u32, TagSetId> = BTreeMap::new();
+        let mut checks: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut own_vus: BTreeMap<(TagSetId, MetricId), Accumulator> = BTreeMap::new();
+        let mut last_bucket_end = 0u64;
+        for record in &part.records {
+            match record {
+                Body::Header(_) => {}
+                Body::Metric(m) => {
+                    let kind = kind_of(m.kind).ok_or_else(|| {
+                        format!(
+                            "`{}`: metric `{}` has an unknown kind",
+                            part.path.display(),
+                            m.name
+                        )
+                    })?;
+                    let id = shared
+                        .registry
+                        .define(&m.name, kind, contains_of(m.contains))
+                        .map_err(|e| format!("`{}`: {e}", part.path.display()))?;
+                    metrics.insert(m.id, id);
+                }
+                Body::TagSet(t) => {
+                    let mut list = TagList::default();
+                    list.extend(t.tags.iter().map(|t| (t.name.as_str(), t.value.as_str())));
+                    sets.insert(t.id, shared.tag_sets.intern(&mut list));
+                }
+                Body::Check(c) => {
+                    let id = shared.aggregates().check_id(&c.group, &c.name);
+                    checks.insert(c.id, id);
+                }
+                Body::Checks(counts) => {
+                    let mut aggs = shared.aggregates();
+                    for c in &counts.counts {
+                        if let Some(&id) = checks.get(&c.id) {
+                            aggs.add_check_counts(id, c.passes, c.fails);
+                        }
+                    }
+                }
+                Body::Bucket(b) => {
+                    let at = offset + b.index * width;
+                    last_bucket_end = last_bucket_end.max(at + width);
+                    for e in &b.entries {
+                        let (Some(&metric), Some(&set)) =
+                            (metrics.get(&e.metric), sets.get(&e.set))
+                        else {
+                            return Err(format!(
+                                "`{}`: a bucket names a metric or tag set the file never \
+                                 defined",
+                                part.path.display()
+                            ));
+                        };
+                        let kind = shared.registry.def(metric).kind;
+                        let parts = match out::parts(kind, e.clone()) {
+                            Parts::Gauge { last, at, min, max } => Parts::Gauge {
+                                last,
+                                at: at + offset,
+                                min,
+                                max,
+                            },
+                            other => other,
+                        };
+                        let acc = Accumulator::from_parts(kind, parts)
+                            .map_err(|e| format!("`{}`: {e}", part.path.display()))?;
+                        if metric == Builtin::Vus.id() || metric == Builtin::VusMax.id() {
+                            match own_vus.get_mut(&(set, metric)) {
+                                Some(a) => a.merge(&acc),
+                                None => {
+                                    own_vus.insert((set, metric), acc);
+                                }
+                            }
+                        } else {
+                            buckets.entry(at).or_default().push((set, metric, acc, at));
+                        }
+                    }
+                }
+                Body::End(end) => {
+                    complete += end.complete;
+                    interrupted += end.interrupted;
+                    vus_max += end.vus_max;
+                }
+            }
+        }
+        for (key, acc) in own_vus {
+            vus.entry(key).or_default().push(acc);
+        }
+        let (start, end) = match &part.end {
+            Some(e) => (
+                offset + e.run_started_us,
+                offset + e.run_started_us + e.elapsed_us,
+            ),
+            None => (offset, offset + last_bucket_end.saturating_sub(offset)),
+        };
+        run_start_us = run_start_us.min(start);
+        end_us = end_us.max(end);
+    }
+    let run_start_us = run_start_us.min(end_us);
+
+    let thresholds = if judge_thresholds {
+        thresholds(first)?
+    } else {
+        Vec::new()
+    };
+    let mut judge = Judge::new(thresholds, &shared.registry, &mut shared.aggregates());
+    let watches = judge.watches();
+    let elapsed_at = |now: u64| Duration::from_micros(now.saturating_sub(run_start_us));
+    for (at, entries) in buckets {
+        if watches {
+            // Judge the windows that closed before this bucket, as the
+            // run did every second.
+            let aggs = shared.aggregates();
+            judge.judge(
+                &shared.registry,
+                &shared.tag_sets,
+                &aggs,
+                elapsed_at(at),
+                at,
+            );
+        }
+        let mut aggs = shared.aggregates();
+        for (set, metric, acc, at) in entries {
+            aggs.absorb(&shared.registry, &shared.tag_sets, metric, set, at, &acc);
+        }
+    }
+    {
+        // `vus` and `vus_max`: each instance's own, added up.
+        let mut aggs = shared.aggregates();
+        for ((set, metric), per_instance) in vus {
+            let sum = |f: fn(&Parts) -> f64| per_instance.iter().map(|a| f(&a.parts())).sum();
+            let gauge = Parts::Gauge {
+                last: sum(|p| {
+                    if let Parts::Gauge { last, .. } = p {
+                        *last
+                    } else {
+                        0.0
+                    }
+                }),
+                at: end_us,
+                min: sum(|p| {
+                    if let Parts::Gauge { min, .. } = p {
+                        *min
+                    } else {
+                        0.0
+                    }
+                }),
+                max: sum(|p| {
+                    if let Parts::Gauge { max, .. } = p {
+                        *max
+                    } else {
+                        0.0
+                    }
+                }),
+            };
+            let acc = Accumulator::from_parts(crate::metrics::MetricKind::Gauge, gauge)?;
+            aggs.absorb(
+                &shared.registry,
+                &shared.tag_sets,
+                metric,
+                set,
+                end_us,
+                &acc,
+            );
+        }
+    }
+    let elapsed = elapsed_at(end_us);
+    let verdicts: Vec<Verdict> = judge.judge(
+        &shared.registry,
+        &shared.tag_sets,
+        &shared.aggregates(),
+        elapsed,
+        end_us,
+    );
+    let ending = Ending {
+        elapsed,
+        complete,
+        interrupted,
+        vus_max,
+    };
+    let mut summary = Summary::collect(&shared, ending, options, &verdicts);
+    summary.thresholds = verdicts;
+    Ok(Merged { summary, warnings })
+}
+
+fn read(path: &Path) -> Result<Part, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open `{}`: {e}", path.display()))?;
+    let read = format::read_records(&mut std::io::BufReader::new(file))
+        .map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let Some(Body::Header(header)) = read.records.first().cloned() else {
+        return Err(format!(
+            "`{}` has no header: its instance stopped before the test began",
+            path.display()
+        ));
+    };
+    let end = read.records.iter().rev().find_map(|r| match r {
+        Body::End(e) => Some(e.clone()),
+        _ => None,
+    });
+    let partial = match (&read.cut, &end) {
+        (Some(cut), _) => Some(cut.clone()),
+        (None, None) => Some("it has no end record".to_owned()),
+        (None, Some(_)) => None,
+    };
+    Ok(Part {
+        path: path.to_owned(),
+        header,
+        records: read.records,
+        partial,
+        end,
+    })
+}
+
+/// The thresholds a header carries, parsed as the run parsed them.
+fn thresholds(header: &Header) -> Result<Vec<Threshold>, String> {
+    header
+        .thresholds
+        .iter()
+        .map(|t| {
+            let mut threshold = Threshold::parse(&t.metric, &t.source)
+                .map_err(|e| format!("a threshold in the result files: {e}"))?;
+            threshold.abort_on_fail = t.abort_on_fail;
+            threshold.delay_abort_eval = Duration::from_millis(t.delay_abort_eval_ms);
+            Ok(threshold)
+        })
+        .collect()
+}
+
+/// Warnings when the parts' segments leave part of the test out, or
+/// overlap (the same samples counted twice).
+fn coverage(parts: &[Part]) -> Vec<String> {
+    let mut segments: Vec<((Ratio, Ratio), &Path)> = Vec::new();
+    let mut warnings = Vec::new();
+    for p in parts {
+        match segment::parse_bounds(&p.header.segment) {
+            Ok(bounds) => segments.push((bounds, &p.path)),
+            Err(e) => warnings.push(format!("`{}`: {e}", p.path.display())),
+        }
+    }
+    segments.sort_by_key(|(b, _)| *b);
+    let mut reached = Ratio::ZERO;
+    for ((start, end), path) in &segments {
+        if *start > reached {
+            warnings.push(format!(
+                "no file holds the segment {reached}:{start}: the merged results miss that \
+                 part of the test"
+            ));
+        } else if *start < reached {
+            warnings.push(format!(
+                "`{}` ({start}:{end}) overlaps another file's segment: those samples are \
+                 counted twice",
+                path.display()
+            ));
+        }
+        reached = reached.max(*end);
+    }
+    if reached < Ratio::ONE {
+        warnings.push(format!(
+            "no file holds the segment {reached}:1: the merged results miss that part of the \
+             test"
+        ));
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::executor::{Plan, Segment};
+    use crate::metrics::{MetricKind, MetricValue, Sample, TrendStat};
+    use crate::output::Batch;
+    use crate::output::Sink as _;
+    use crate::output::result::{Config, ResultFile, RunEnd};
+
+    fn r(n: u64, d: u64) -> Ratio {
+        Ratio::new(n, d).expect("valid")
+    }
+
+    /// Instance `i` of `n`: its samples written to a result file through
+    /// the output, as a run writes them.
+    fn instance(i: u64, n: u64, values: &[f64], dir: &Path) -> PathBuf {
+        let sequence: Vec<Ratio> = (0..=n).map(|k| r(k, n)).collect();
+        let segment = Segment::new(r(i, n), r(i + 1, n), &sequence).expect("valid");
+        let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
+        let mut list = TagList::default();
+        list.extend([("status", if i % 2 == 0 { "200" } else { "503" })]);
+        let set = shared.tag_sets.intern(&mut list);
+        let end = Arc::new(OnceLock::new());
+        let ctx = crate::output::Context {
+            shared: shared.clone(),
+            thresholds: vec![Threshold::parse("http_req_duration", "p(95)<1000").expect("valid")],
+            plan: Plan::new(Vec::new())
+                .for_segment(segment)
+                .expect("no scenarios"),
+            scenario: "test.wasm".into(),
+            end: end.clone(),
+        };
+        let path = dir.join(format!("part-{i}.bres"));
+        let config = Config {
+            path: path.display().to_string(),
+        };
+        let mut out = ResultFile::open(&config, &ctx).expect("opens");
+        let check = shared.aggregates().check_id("", "fast");
+        let samples: Vec<Sample> = values
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &v)| {
+                let at = k as u64 * 10_000;
+                [
+                    Sample::Value {
+                        metric: Builtin::HttpReqDuration.id(),
+                        tags: set,
+                        at,
+                        value: v,
+                    },
+                    Sample::Value {
+                        metric: Builtin::HttpReqs.id(),
+                        tags: set,
+                        at,
+                        value: 1.0,
+                    },
+                    Sample::Check {
+                        check,
+                        passed: v < 100.0,
+                    },
+                ]
+            })
+            .collect();
+        // Two batches, with a bucket written between them.
+        let (a, b) = samples.split_at(samples.len() / 2);
+        for part in [a, b] {
+            let batch = Batch {
+                vu: 1,
+                iter: 0,
+                samples: part.to_vec(),
+            };
+            out.write(&batch).expect("writes");
+            out.tick().expect("ticks");
+        }
+        let _ = end.set(RunEnd {
+            elapsed: Duration::from_secs(5),
+            complete: values.len() as u64,
+            vus_max: 2,
+            ..Default::default()
+        });
+        out.finish().expect("finishes");
+        path
+    }
+
+    fn values(seed: u64, n: usize) -> Vec<f64> {
+        // A spread of latencies from a few µs to seconds, deterministic.
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
+                (unit * 14.0).exp() / 1000.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merged_parts_equal_one_run_of_all_samples() {
+        let dir = std::env::temp_dir().join(format!("barrage-merge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let per: Vec<Vec<f64>> = (0..3)
+            .map(|i| values(i + 1, 5_000 + 777 * i as usize))
+            .collect();
+        let paths: Vec<PathBuf> = (0..3)
+            .map(|i| instance(i, 3, &per[i as usize], &dir))
+            .collect();
+        let stats = vec![
+            TrendStat::Min,
+            TrendStat::Med,
+            TrendStat::Max,
+            TrendStat::Count,
+            TrendStat::Percentile(90.0),
+            TrendStat::Percentile(95.0),
+            TrendStat::Percentile(99.9),
+        ];
+        let options = SummaryOptions {
+            trend_stats: stats.clone(),
+            ..Default::default()
+        };
+        let merged = merge(&paths, &options, true).expect("merges");
+        assert!(merged.warnings.is_empty(), "{:?}", merged.warnings);
+
+        let mut one = Accumulator::new(MetricKind::Trend);
+        for (k, v) in per.iter().flatten().enumerate() {
+            one.add(k as u64, *v);
+        }
+        let MetricValue::Trend(expected) = one.value(&stats) else {
+            panic!("a trend")
+        };
+        let got = merged.summary.metric("http_req_duration").expect("merged");
+        let MetricValue::Trend(got) = &got.value else {
+            panic!("a trend")
+        };
+        for stat in stats {
+            assert_eq!(got.get(stat), expected.get(stat), "{stat:?}");
+        }
+        let total: usize = per.iter().map(Vec::len).sum();
+        let reqs = merged.summary.metric("http_reqs").expect("merged");
+        assert_eq!(
+            reqs.value,
+            MetricValue::Counter {
+                count: total as f64
+            }
+        );
+        let fast = per.iter().flatten().filter(|v| **v < 100.0).count() as u64;
+        let checks = &merged.summary.checks;
+        assert_eq!(checks.len(), 1);
+        assert_eq!(
+            (checks[0].passes, checks[0].fails),
+            (fast, total as u64 - fast)
+        );
+        assert_eq!(merged.summary.complete, total as u64);
+        assert_eq!(merged.summary.vus_max, 6);
+        // p(95) of all the latencies is far above a second: the threshold
+        // fails on the merged test.
+        assert_eq!(merged.summary.thresholds.len(), 1);
+        assert!(!merged.summary.thresholds[0].passed);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_cut_file_merges_with_a_warning_and_gaps_are_named() {
+        let dir = std::env::temp_dir().join(format!("barrage-cut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let paths: Vec<PathBuf> = (0..3)
+            .map(|i| instance(i, 3, &values(i, 100), &dir))
+            .collect();
+        let bytes = std::fs::read(&paths[1]).expect("written");
+        std::fs::write(&paths[1], &bytes[..bytes.len() - 5]).expect("cut");
+        let merged = merge(&paths[..2], &SummaryOptions::default(), true).expect("merges");
+        let text = merged.warnings.join("\n");
+        assert!(text.contains("part-1.bres` is partial"), "{text}");
+        assert!(text.contains("no file holds the segment 2/3:1"), "{text}");
+        let twice = merge(
+            &[paths[0].clone(), paths[0].clone()],
+            &SummaryOptions::default(),
+            true,
+        )
+        .expect("merges");
+        assert!(
+            twice.warnings.join("\n").contains("counted twice"),
+            "{:?}",
+            twice.warnings
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
