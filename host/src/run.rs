@@ -400,7 +400,7 @@ async fn wait_until(at: std::time::SystemTime, control: &Control) -> bool {
         );
         return true;
     };
-    tracing::info!(
+    eprintln!(
         "VUs ready; starting at {} (in {})",
         crate::output::file::rfc3339(at),
         crate::duration::format(wait)

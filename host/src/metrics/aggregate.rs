@@ -663,6 +663,10 @@ impl Window {
         while self.buckets.front().is_some_and(|(s, _)| *s < keep_from) {
             self.buckets.pop_front();
         }
+        if slot < keep_from {
+            // Too old for any window still to be judged.
+            return None;
+        }
         // Samples come in nearly in order: look from the newest bucket.
         let pos = self.buckets.iter().rposition(|(s, _)| *s <= slot);
         let index = match pos {

@@ -406,7 +406,7 @@ mod tests {
         assert_eq!(
             parse("influxdb=http://x").unwrap_err(),
             "unknown output `influxdb` in `--out influxdb=http://x` (known: json=FILE, \
-             csv=FILE, prometheus-rw=URL)"
+             csv=FILE, prometheus-rw=URL, result=FILE)"
         );
     }
 }

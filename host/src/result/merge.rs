@@ -373,6 +373,19 @@ mod tests {
     /// Instance `i` of `n`: its samples written to a result file through
     /// the output, as a run writes them.
     fn instance(i: u64, n: u64, values: &[f64], dir: &Path) -> PathBuf {
+        let thresholds = [("http_req_duration", "p(95)<500")];
+        instance_with(i, n, values, 10_000, &thresholds, dir)
+    }
+
+    /// As [`instance`], with samples `step` µs apart and these thresholds.
+    fn instance_with(
+        i: u64,
+        n: u64,
+        values: &[f64],
+        step: u64,
+        thresholds: &[(&str, &str)],
+        dir: &Path,
+    ) -> PathBuf {
         let sequence: Vec<Ratio> = (0..=n).map(|k| r(k, n)).collect();
         let segment = Segment::new(r(i, n), r(i + 1, n), &sequence).expect("valid");
         let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
@@ -382,7 +395,10 @@ mod tests {
         let end = Arc::new(OnceLock::new());
         let ctx = crate::output::Context {
             shared: shared.clone(),
-            thresholds: vec![Threshold::parse("http_req_duration", "p(95)<1000").expect("valid")],
+            thresholds: thresholds
+                .iter()
+                .map(|(m, t)| Threshold::parse(m, t).expect("valid"))
+                .collect(),
             plan: Plan::new(Vec::new())
                 .for_segment(segment)
                 .expect("no scenarios"),
@@ -399,7 +415,7 @@ mod tests {
             .iter()
             .enumerate()
             .flat_map(|(k, &v)| {
-                let at = k as u64 * 10_000;
+                let at = k as u64 * step;
                 [
                     Sample::Value {
                         metric: Builtin::HttpReqDuration.id(),
@@ -512,8 +528,8 @@ mod tests {
         );
         assert_eq!(merged.summary.complete, total as u64);
         assert_eq!(merged.summary.vus_max, 6);
-        // p(95) of all the latencies is far above a second: the threshold
-        // fails on the merged test.
+        // p(95) of all the latencies is near 600 ms: the threshold fails on
+        // the merged test.
         assert_eq!(merged.summary.thresholds.len(), 1);
         assert!(!merged.summary.thresholds[0].passed);
         let _ = std::fs::remove_dir_all(&dir);
@@ -542,6 +558,53 @@ mod tests {
             twice.warnings.join("\n").contains("counted twice"),
             "{:?}",
             twice.warnings
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn windowed_thresholds_judge_the_windows_of_the_whole_test() {
+        let dir = std::env::temp_dir().join(format!("barrage-window-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        // Ten seconds of samples every 100 ms per instance; instance 0 is
+        // slow (300 ms) from 4 s to 5 s, instance 1 never.
+        let calm = vec![10.0; 100];
+        let mut spike = calm.clone();
+        for v in &mut spike[40..50] {
+            *v = 300.0;
+        }
+        let thresholds = [("http_req_duration", "p(95)<200 over 2s")];
+        let lenient = [("http_req_duration", "p(95)<400 over 2s")];
+        let paths = |t: &[(&str, &str)], tag: &str| -> Vec<PathBuf> {
+            let dir = dir.join(tag);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            vec![
+                instance_with(0, 2, &spike, 100_000, t, &dir),
+                instance_with(1, 2, &calm, 100_000, t, &dir),
+            ]
+        };
+        // Over the whole test p(95) is 10 ms, but one 2 s window holds
+        // 10 slow samples of 40: its p(95) is 300 ms.
+        let merged = merge(
+            &paths(&thresholds, "strict"),
+            &SummaryOptions::default(),
+            true,
+        )
+        .expect("merges");
+        let verdict = &merged.summary.thresholds[0];
+        assert!(!verdict.passed, "{verdict:?}");
+        let at = verdict.failed_at.expect("a window crossed").as_secs_f64();
+        assert!((4.0..=7.0).contains(&at), "crossed at {at}");
+        let merged = merge(
+            &paths(&lenient, "lenient"),
+            &SummaryOptions::default(),
+            true,
+        )
+        .expect("merges");
+        assert!(
+            merged.summary.thresholds[0].passed,
+            "{:?}",
+            merged.summary.thresholds
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
