@@ -390,3 +390,50 @@ fn inspect_shows_each_instances_share() {
     assert_eq!(bad.code, 104, "{}", bad.stderr);
     assert!(bad.stderr.contains("sequence"), "{}", bad.stderr);
 }
+
+#[test]
+fn a_merged_percentile_is_that_of_every_sample_together() {
+    let server = Server::start();
+    let options = r#"{"scenarios":{"s":{"executor":"per-vu-iterations","vus":4,"iterations":50}}}"#;
+    let outs: Vec<_> = (0..2).map(|i| scratch(&format!("p95-{i}.json"))).collect();
+    let started: Vec<_> = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            let json = format!("json={}", out.display());
+            instance(i, 2, options, &server, "p95", &["--out", &json])
+        })
+        .collect();
+    let mut files = Vec::new();
+    for (child, file) in started {
+        let run = finish(child, LIMIT);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        files.push(file);
+    }
+    let (merged, json) = merge(&files, "p95");
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    // Every sample of both instances, from their JSON outputs.
+    let mut all: Vec<f64> = outs
+        .iter()
+        .flat_map(|out| {
+            let text = std::fs::read_to_string(out).unwrap();
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter(|v| v["type"] == "Point" && v["metric"] == "http_req_duration")
+                .map(|v| v["data"]["value"].as_f64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    all.sort_by(f64::total_cmp);
+    assert_eq!(all.len(), 200);
+    assert_eq!(metric(&json, "http_req_duration", "max"), all[199]);
+    assert_eq!(metric(&json, "http_req_duration", "min"), all[0]);
+    // The 190th of 200 samples, as one histogram of all of them gives it:
+    // to its three significant digits of whole microseconds.
+    let p95 = metric(&json, "http_req_duration", "p(95)");
+    let exact = all[189];
+    assert!(
+        (exact - 0.0006..=exact * 1.001 + 0.001).contains(&p95),
+        "merged p(95) {p95}, the 190th sample {exact}"
+    );
+}

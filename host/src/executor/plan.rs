@@ -145,8 +145,8 @@ impl Executor {
                 // with no VUs has no iterations either, and the shares
                 // still add up to the whole.
                 let all = u64::from(*v);
-                if all > 0 {
-                    let (each, extra) = (*iterations / all, *iterations % all);
+                if let Some(each) = iterations.checked_div(all) {
+                    let extra = *iterations % all;
                     *iterations = (0..all)
                         .filter(|&j| segment.owns(j))
                         .map(|j| each + u64::from(j < extra))

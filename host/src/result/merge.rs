@@ -390,7 +390,7 @@ mod tests {
         let segment = Segment::new(r(i, n), r(i + 1, n), &sequence).expect("valid");
         let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
         let mut list = TagList::default();
-        list.extend([("status", if i % 2 == 0 { "200" } else { "503" })]);
+        list.extend([("status", if i.is_multiple_of(2) { "200" } else { "503" })]);
         let set = shared.tag_sets.intern(&mut list);
         let end = Arc::new(OnceLock::new());
         let ctx = crate::output::Context {
