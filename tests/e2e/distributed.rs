@@ -437,3 +437,33 @@ fn a_merged_percentile_is_that_of_every_sample_together() {
         "merged p(95) {p95}, the 190th sample {exact}"
     );
 }
+
+#[test]
+fn merge_refuses_what_is_not_a_result_file() {
+    let json = scratch("not-a-result.json");
+    std::fs::write(&json, "{\"metrics\": {}}").unwrap();
+    let run = barrage(&["merge", json.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a Barrage result file"),
+        "{}",
+        run.stderr
+    );
+    let run = barrage(&["merge", "no-such-part.bres"], LIMIT);
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot open `no-such-part.bres`"),
+        "{}",
+        run.stderr
+    );
+    let empty = scratch("empty.bres");
+    std::fs::write(&empty, "").unwrap();
+    let run = barrage(&["merge", empty.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let run = barrage(&["merge"], LIMIT);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    let run = barrage(&["run", "x.wasm", "--execution-segment", "2/3:1/3"], LIMIT);
+    assert_eq!(run.code, 104, "{}", run.stderr);
+    assert!(run.stderr.contains("empty"), "{}", run.stderr);
+}

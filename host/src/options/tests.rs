@@ -519,6 +519,22 @@ fn an_execution_segment_scales_the_plan_to_this_instances_share() {
     split.sort_unstable();
     assert_eq!(split, vec![3, 3, 4]);
     assert_eq!(shares[1].segment.to_string(), "1/3:2/3");
+    // Two VUs over three instances: one instance has no VU, and so no
+    // iterations; the other two run all ten.
+    let few: Vec<(u32, u64)> = ["0:1/3", "1/3:2/3", "2/3:1"]
+        .iter()
+        .map(|s| {
+            let plan = plan_of(&format!(
+                r#"{{"vus": 2, "iterations": 10, "executionSegment": "{s}",
+                    "executionSegmentSequence": "0,1/3,2/3,1"}}"#
+            ));
+            let e = &plan.scenarios[0].executor;
+            (e.max_vus(), iterations(e))
+        })
+        .collect();
+    assert_eq!(few.iter().map(|(v, _)| v).sum::<u32>(), 2);
+    assert_eq!(few.iter().map(|(_, i)| i).sum::<u64>(), 10);
+    assert!(few.iter().all(|&(v, i)| (v == 0) == (i == 0)), "{few:?}");
 
     let env = from_env(|k| match k {
         "BARRAGE_EXECUTION_SEGMENT" => Some("1/2:1".into()),

@@ -66,6 +66,15 @@ pub fn merge(
     warnings.extend(coverage(&parts));
     let first = &parts[0].header;
     for p in &parts[1..] {
+        if p.header.scenario != first.scenario {
+            warnings.push(format!(
+                "`{}` ran `{}`, `{}` ran `{}`: are they parts of one test?",
+                parts[0].path.display(),
+                first.scenario,
+                p.path.display(),
+                p.header.scenario
+            ));
+        }
         if p.header.thresholds != first.thresholds || p.header.sequence != first.sequence {
             warnings.push(format!(
                 "`{}` was run with other thresholds or another segment sequence than `{}`; \
