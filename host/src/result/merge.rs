@@ -17,7 +17,7 @@ use std::time::Duration;
 use super::format::{self, Body, Header};
 use crate::executor::{Ratio, segment};
 use crate::http::HttpConfig;
-use crate::metrics::{Accumulator, Builtin, MetricId, Parts, TagList, TagSetId};
+use crate::metrics::{Accumulator, Builtin, MetricId, MetricKind, Parts, TagList, TagSetId};
 use crate::output::result::{self as out, contains_of, kind_of};
 use crate::summary::{Ending, Summary, SummaryOptions};
 use crate::thresholds::{Judge, Threshold, Verdict};
@@ -54,8 +54,24 @@ pub fn merge(
         .iter()
         .map(|p| read(p))
         .collect::<Result<Vec<_>, _>>()?;
+    let warnings = warnings(&parts);
+    let mut joined = Joined::new(&parts);
+    for part in &parts {
+        joined.add(part)?;
+    }
+    let thresholds = if judge_thresholds {
+        thresholds(&parts[0].header)?
+    } else {
+        Vec::new()
+    };
+    let summary = joined.summarize(thresholds, options)?;
+    Ok(Merged { summary, warnings })
+}
+
+/// What the user should know about the parts before trusting the sum.
+fn warnings(parts: &[Part]) -> Vec<String> {
     let mut warnings = Vec::new();
-    for p in &parts {
+    for p in parts {
         if let Some(why) = &p.partial {
             warnings.push(format!(
                 "`{}` is partial ({why}): its instance did not finish; merged what it holds",
@@ -63,78 +79,112 @@ pub fn merge(
             ));
         }
     }
-    warnings.extend(coverage(&parts));
-    let first = &parts[0].header;
+    warnings.extend(coverage(parts));
+    let first = &parts[0];
     for p in &parts[1..] {
-        if p.header.scenario != first.scenario {
+        if p.header.scenario != first.header.scenario {
             warnings.push(format!(
                 "`{}` ran `{}`, `{}` ran `{}`: are they parts of one test?",
-                parts[0].path.display(),
-                first.scenario,
+                first.path.display(),
+                first.header.scenario,
                 p.path.display(),
                 p.header.scenario
             ));
         }
-        if p.header.thresholds != first.thresholds || p.header.sequence != first.sequence {
+        if p.header.thresholds != first.header.thresholds
+            || p.header.sequence != first.header.sequence
+        {
             warnings.push(format!(
                 "`{}` was run with other thresholds or another segment sequence than `{}`; \
                  the first file's thresholds are judged",
                 p.path.display(),
-                parts[0].path.display()
+                first.path.display()
             ));
         }
     }
+    warnings
+}
 
-    let shared = Arc::new(Shared::new(Default::default(), HttpConfig::new()));
-    let origin = parts
-        .iter()
-        .map(|p| p.header.started_unix_us)
-        .min()
-        .unwrap_or(0);
-    // Each file's ids, mapped to the merged run's.
-    let mut buckets: BTreeMap<u64, Vec<(TagSetId, MetricId, Accumulator, u64)>> = BTreeMap::new();
-    let mut vus: BTreeMap<(TagSetId, MetricId), Vec<Accumulator>> = BTreeMap::new();
-    let mut end_us = 0u64;
-    let mut run_start_us = u64::MAX;
-    let (mut complete, mut interrupted, mut vus_max) = (0u64, 0u64, 0u32);
-    for part in &parts {
-        let offset = u64::try_from(part.header.started_unix_us - origin).unwrap_or(0);
+/// The parts being joined into one run: its registry, tag sets and
+/// checks, the buckets of samples in time order, and the run's extent on
+/// one timeline (µs from the earliest instance's start).
+struct Joined {
+    shared: Arc<Shared>,
+    /// The earliest instance's start, µs since the Unix epoch.
+    origin: i64,
+    /// Bucket start → the samples of every part's bucket there.
+    buckets: BTreeMap<u64, Vec<(TagSetId, MetricId, Accumulator)>>,
+    /// `vus` and `vus_max` of each part, to add up rather than merge.
+    vus: BTreeMap<(TagSetId, MetricId), Vec<Accumulator>>,
+    run_start_us: u64,
+    end_us: u64,
+    complete: u64,
+    interrupted: u64,
+    vus_max: u32,
+}
+
+/// One file's ids, mapped to the joined run's.
+#[derive(Default)]
+struct Ids {
+    metrics: BTreeMap<u32, MetricId>,
+    sets: BTreeMap<u32, TagSetId>,
+    checks: BTreeMap<u32, u32>,
+}
+
+impl Joined {
+    fn new(parts: &[Part]) -> Joined {
+        Joined {
+            shared: Arc::new(Shared::new(Default::default(), HttpConfig::new())),
+            origin: parts
+                .iter()
+                .map(|p| p.header.started_unix_us)
+                .min()
+                .unwrap_or(0),
+            buckets: BTreeMap::new(),
+            vus: BTreeMap::new(),
+            run_start_us: u64::MAX,
+            end_us: 0,
+            complete: 0,
+            interrupted: 0,
+            vus_max: 0,
+        }
+    }
+
+    /// Adds one part's records.
+    fn add(&mut self, part: &Part) -> Result<(), String> {
+        let offset = u64::try_from(part.header.started_unix_us - self.origin).unwrap_or(0);
         let width = part.header.bucket_us.max(1);
-        let mut metrics: BTreeMap<u32, MetricId> = BTreeMap::new();
-        let mut sets: BTreeMap<u32, TagSetId> = BTreeMap::new();
-        let mut checks: BTreeMap<u32, u32> = BTreeMap::new();
+        let fail = |e: String| format!("`{}`: {e}", part.path.display());
+        let mut ids = Ids::default();
         let mut own_vus: BTreeMap<(TagSetId, MetricId), Accumulator> = BTreeMap::new();
-        let mut last_bucket_end = 0u64;
+        let mut last_bucket_end = offset;
         for record in &part.records {
             match record {
                 Body::Header(_) => {}
                 Body::Metric(m) => {
-                    let kind = kind_of(m.kind).ok_or_else(|| {
-                        format!(
-                            "`{}`: metric `{}` has an unknown kind",
-                            part.path.display(),
-                            m.name
-                        )
-                    })?;
-                    let id = shared
+                    let kind = kind_of(m.kind)
+                        .ok_or_else(|| fail(format!("metric `{}` has an unknown kind", m.name)))?;
+                    let id = self
+                        .shared
                         .registry
                         .define(&m.name, kind, contains_of(m.contains))
-                        .map_err(|e| format!("`{}`: {e}", part.path.display()))?;
-                    metrics.insert(m.id, id);
+                        .map_err(|e| fail(e.to_string()))?;
+                    ids.metrics.insert(m.id, id);
                 }
                 Body::TagSet(t) => {
                     let mut list = TagList::default();
                     list.extend(t.tags.iter().map(|t| (t.name.as_str(), t.value.as_str())));
-                    sets.insert(t.id, shared.tag_sets.intern(&mut list));
+                    ids.sets
+                        .insert(t.id, self.shared.tag_sets.intern(&mut list));
                 }
                 Body::Check(c) => {
-                    let id = shared.aggregates().check_id(&c.group, &c.name);
-                    checks.insert(c.id, id);
+                    let id = self.shared.aggregates().check_id(&c.group, &c.name);
+                    ids.checks.insert(c.id, id);
                 }
                 Body::Checks(counts) => {
-                    let mut aggs = shared.aggregates();
+                    let mut aggs = self.shared.aggregates();
                     for c in &counts.counts {
-                        if let Some(&id) = checks.get(&c.id) {
+                        if let Some(&id) = ids.checks.get(&c.id) {
                             aggs.add_check_counts(id, c.passes, c.fails);
                         }
                     }
@@ -143,144 +193,142 @@ pub fn merge(
                     let at = offset + b.index * width;
                     last_bucket_end = last_bucket_end.max(at + width);
                     for e in &b.entries {
-                        let (Some(&metric), Some(&set)) =
-                            (metrics.get(&e.metric), sets.get(&e.set))
-                        else {
-                            return Err(format!(
-                                "`{}`: a bucket names a metric or tag set the file never \
-                                 defined",
-                                part.path.display()
-                            ));
-                        };
-                        let kind = shared.registry.def(metric).kind;
-                        let parts = match out::parts(kind, e.clone()) {
-                            Parts::Gauge { last, at, min, max } => Parts::Gauge {
-                                last,
-                                at: at + offset,
-                                min,
-                                max,
-                            },
-                            other => other,
-                        };
-                        let acc = Accumulator::from_parts(kind, parts)
-                            .map_err(|e| format!("`{}`: {e}", part.path.display()))?;
-                        if metric == Builtin::Vus.id() || metric == Builtin::VusMax.id() {
-                            match own_vus.get_mut(&(set, metric)) {
+                        let (key, acc) = self.entry(&ids, e, offset).map_err(fail)?;
+                        if key.1 == Builtin::Vus.id() || key.1 == Builtin::VusMax.id() {
+                            match own_vus.get_mut(&key) {
                                 Some(a) => a.merge(&acc),
-                                None => {
-                                    own_vus.insert((set, metric), acc);
-                                }
+                                None => drop(own_vus.insert(key, acc)),
                             }
                         } else {
-                            buckets.entry(at).or_default().push((set, metric, acc, at));
+                            self.buckets
+                                .entry(at)
+                                .or_default()
+                                .push((key.0, key.1, acc));
                         }
                     }
                 }
                 Body::End(end) => {
-                    complete += end.complete;
-                    interrupted += end.interrupted;
-                    vus_max += end.vus_max;
+                    self.complete += end.complete;
+                    self.interrupted += end.interrupted;
+                    self.vus_max += end.vus_max;
                 }
             }
         }
         for (key, acc) in own_vus {
-            vus.entry(key).or_default().push(acc);
+            self.vus.entry(key).or_default().push(acc);
         }
         let (start, end) = match &part.end {
             Some(e) => (
                 offset + e.run_started_us,
                 offset + e.run_started_us + e.elapsed_us,
             ),
-            None => (offset, offset + last_bucket_end.saturating_sub(offset)),
+            None => (offset, last_bucket_end),
         };
-        run_start_us = run_start_us.min(start);
-        end_us = end_us.max(end);
+        self.run_start_us = self.run_start_us.min(start);
+        self.end_us = self.end_us.max(end);
+        Ok(())
     }
-    let run_start_us = run_start_us.min(end_us);
 
-    let thresholds = if judge_thresholds {
-        thresholds(first)?
-    } else {
-        Vec::new()
-    };
-    let mut judge = Judge::new(thresholds, &shared.registry, &mut shared.aggregates());
-    let watches = judge.watches();
-    let elapsed_at = |now: u64| Duration::from_micros(now.saturating_sub(run_start_us));
-    for (at, entries) in buckets {
-        if watches {
-            // Judge the windows that closed before this bucket, as the
-            // run did every second.
-            let aggs = shared.aggregates();
-            judge.judge(
-                &shared.registry,
-                &shared.tag_sets,
-                &aggs,
-                elapsed_at(at),
-                at,
-            );
-        }
-        let mut aggs = shared.aggregates();
-        for (set, metric, acc, at) in entries {
-            aggs.absorb(&shared.registry, &shared.tag_sets, metric, set, at, &acc);
-        }
+    /// One bucket entry as an aggregate of the joined run's metric and
+    /// tag set, its gauge time moved onto the joined timeline.
+    fn entry(
+        &self,
+        ids: &Ids,
+        e: &format::Entry,
+        offset: u64,
+    ) -> Result<((TagSetId, MetricId), Accumulator), String> {
+        let (Some(&metric), Some(&set)) = (ids.metrics.get(&e.metric), ids.sets.get(&e.set)) else {
+            return Err("a bucket names a metric or tag set the file never defined".into());
+        };
+        let kind = self.shared.registry.def(metric).kind;
+        let parts = match out::parts(kind, e.clone()) {
+            Parts::Gauge { last, at, min, max } => Parts::Gauge {
+                last,
+                at: at + offset,
+                min,
+                max,
+            },
+            other => other,
+        };
+        Ok(((set, metric), Accumulator::from_parts(kind, parts)?))
     }
-    {
-        // `vus` and `vus_max`: each instance's own, added up.
-        let mut aggs = shared.aggregates();
-        for ((set, metric), per_instance) in vus {
-            let sum = |f: fn(&Parts) -> f64| per_instance.iter().map(|a| f(&a.parts())).sum();
-            let gauge = Parts::Gauge {
-                last: sum(|p| {
-                    if let Parts::Gauge { last, .. } = p {
-                        *last
-                    } else {
-                        0.0
-                    }
-                }),
-                at: end_us,
-                min: sum(|p| {
-                    if let Parts::Gauge { min, .. } = p {
-                        *min
-                    } else {
-                        0.0
-                    }
-                }),
-                max: sum(|p| {
-                    if let Parts::Gauge { max, .. } = p {
-                        *max
-                    } else {
-                        0.0
-                    }
-                }),
-            };
-            let acc = Accumulator::from_parts(crate::metrics::MetricKind::Gauge, gauge)?;
+
+    /// Absorbs the buckets in time order, judging windowed thresholds
+    /// between them as a run does every second, then builds the summary.
+    fn summarize(
+        self,
+        thresholds: Vec<Threshold>,
+        options: &SummaryOptions,
+    ) -> Result<Summary, String> {
+        let shared = &self.shared;
+        let run_start_us = self.run_start_us.min(self.end_us);
+        let elapsed_at = |now: u64| Duration::from_micros(now.saturating_sub(run_start_us));
+        let mut judge = Judge::new(thresholds, &shared.registry, &mut shared.aggregates());
+        let watches = judge.watches();
+        for (at, entries) in self.buckets {
+            if watches {
+                let aggs = shared.aggregates();
+                judge.judge(
+                    &shared.registry,
+                    &shared.tag_sets,
+                    &aggs,
+                    elapsed_at(at),
+                    at,
+                );
+            }
+            let mut aggs = shared.aggregates();
+            for (set, metric, acc) in entries {
+                aggs.absorb(&shared.registry, &shared.tag_sets, metric, set, at, &acc);
+            }
+        }
+        for ((set, metric), per_instance) in &self.vus {
+            let acc = sum_of_gauges(per_instance, self.end_us)?;
+            let mut aggs = shared.aggregates();
             aggs.absorb(
                 &shared.registry,
                 &shared.tag_sets,
-                metric,
-                set,
-                end_us,
+                *metric,
+                *set,
+                self.end_us,
                 &acc,
             );
         }
+        let elapsed = elapsed_at(self.end_us);
+        let verdicts: Vec<Verdict> = judge.judge(
+            &shared.registry,
+            &shared.tag_sets,
+            &shared.aggregates(),
+            elapsed,
+            self.end_us,
+        );
+        let ending = Ending {
+            elapsed,
+            complete: self.complete,
+            interrupted: self.interrupted,
+            vus_max: self.vus_max,
+        };
+        let mut summary = Summary::collect(shared, ending, options, &verdicts);
+        summary.thresholds = verdicts;
+        Ok(summary)
     }
-    let elapsed = elapsed_at(end_us);
-    let verdicts: Vec<Verdict> = judge.judge(
-        &shared.registry,
-        &shared.tag_sets,
-        &shared.aggregates(),
-        elapsed,
-        end_us,
-    );
-    let ending = Ending {
-        elapsed,
-        complete,
-        interrupted,
-        vus_max,
-    };
-    let mut summary = Summary::collect(&shared, ending, options, &verdicts);
-    summary.thresholds = verdicts;
-    Ok(Merged { summary, warnings })
+}
+
+/// Gauges of several instances added up: their last values, minimums and
+/// maximums (the latter two an upper bound of the sum's own).
+fn sum_of_gauges(gauges: &[Accumulator], at: u64) -> Result<Accumulator, String> {
+    let (mut last, mut min, mut max) = (0.0, 0.0, 0.0);
+    for g in gauges {
+        if let Parts::Gauge {
+            last: l,
+            min: lo,
+            max: hi,
+            ..
+        } = g.parts()
+        {
+            (last, min, max) = (last + l, min + lo, max + hi);
+        }
+    }
+    Accumulator::from_parts(MetricKind::Gauge, Parts::Gauge { last, at, min, max })
 }
 
 fn read(path: &Path) -> Result<Part, String> {
