@@ -7,7 +7,7 @@
 //! request count, and a killed instance leaves all but its last second.
 //! The layout is in [`crate::result::format`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::{Arc, OnceLock};
@@ -115,62 +115,70 @@ impl ResultFile {
     /// system: a process killed after this loses none of it.
     fn write_pending(&mut self) -> Result<(), String> {
         let mut records = Vec::new();
-        let mut buckets: HashMap<u64, Vec<format::Entry>> = HashMap::new();
-        for ((bucket, set, metric), acc) in self.pending.drain() {
-            if self.metrics_written.insert(metric) {
-                let def = self.shared.registry.def(metric);
-                records.push(Body::Metric(format::MetricDef {
-                    id: metric.0,
-                    name: def.name,
-                    kind: kind_code(def.kind),
-                    contains: contains_code(def.contains),
-                }));
-            }
-            if self.sets_written.insert(set) {
-                let tags = self.shared.tag_sets.get(set);
-                records.push(Body::TagSet(format::TagSetDef {
-                    id: set.0,
-                    tags: tags
-                        .iter()
-                        .map(|(name, value)| format::Tag {
-                            name: name.into(),
-                            value: value.into(),
-                        })
-                        .collect(),
-                }));
-            }
+        let mut buckets: BTreeMap<u64, Vec<format::Entry>> = BTreeMap::new();
+        for ((bucket, set, metric), acc) in std::mem::take(&mut self.pending) {
+            self.define(set, metric, &mut records);
             buckets
                 .entry(bucket)
                 .or_default()
                 .push(entry(set, metric, acc.parts()));
         }
-        let mut indexes: Vec<u64> = buckets.keys().copied().collect();
-        indexes.sort_unstable();
-        for index in indexes {
-            let entries = buckets.remove(&index).unwrap_or_default();
+        for (index, entries) in buckets {
             records.push(Body::Bucket(format::Bucket { index, entries }));
         }
-        if !self.checks.is_empty() {
-            let known = self.shared.aggregates().checks().to_vec();
-            let mut counts = Vec::new();
-            for (id, (passes, fails)) in self.checks.drain() {
-                if self.checks_written.insert(id)
-                    && let Some(c) = known.get(id as usize)
-                {
-                    records.push(Body::Check(format::CheckDef {
-                        id,
-                        group: c.group.clone(),
-                        name: c.name.clone(),
-                    }));
-                }
-                counts.push(format::CheckCount { id, passes, fails });
-            }
-            records.push(Body::Checks(format::CheckCounts { counts }));
-        }
+        self.check_counts(&mut records);
         for record in records {
             format::write_record(&mut self.out, record).map_err(|e| self.failed(e))?;
         }
         self.out.flush().map_err(|e| self.failed(e))
+    }
+
+    /// The definitions of `metric` and `set`, the first time either is
+    /// written.
+    fn define(&mut self, set: TagSetId, metric: MetricId, records: &mut Vec<Body>) {
+        if self.metrics_written.insert(metric) {
+            let def = self.shared.registry.def(metric);
+            records.push(Body::Metric(format::MetricDef {
+                id: metric.0,
+                name: def.name,
+                kind: kind_code(def.kind),
+                contains: contains_code(def.contains),
+            }));
+        }
+        if self.sets_written.insert(set) {
+            let tags = self.shared.tag_sets.get(set);
+            let tags = tags
+                .iter()
+                .map(|(name, value)| format::Tag {
+                    name: name.into(),
+                    value: value.into(),
+                })
+                .collect();
+            records.push(Body::TagSet(format::TagSetDef { id: set.0, tags }));
+        }
+    }
+
+    /// The checks' counts since the last write, after the definitions of
+    /// checks not written before.
+    fn check_counts(&mut self, records: &mut Vec<Body>) {
+        if self.checks.is_empty() {
+            return;
+        }
+        let known = self.shared.aggregates().checks().to_vec();
+        let mut counts = Vec::new();
+        for (id, (passes, fails)) in self.checks.drain() {
+            if self.checks_written.insert(id)
+                && let Some(c) = known.get(id as usize)
+            {
+                records.push(Body::Check(format::CheckDef {
+                    id,
+                    group: c.group.clone(),
+                    name: c.name.clone(),
+                }));
+            }
+            counts.push(format::CheckCount { id, passes, fails });
+        }
+        records.push(Body::Checks(format::CheckCounts { counts }));
     }
 
     fn failed(&self, e: std::io::Error) -> String {
