@@ -136,9 +136,10 @@ pub async fn inspect(path: &Path, options: &OptionArgs) -> Result<i32, Failure> 
 pub fn describe(plan: &Plan) -> String {
     let n = plan.scenarios.len();
     let mut out = format!(
-        "  plan: {n} scenario{}, up to {} VUs, up to {} (graceful stops included)\n",
+        "  plan: {n} scenario{}, up to {} VU{}, up to {} (graceful stops included)\n",
         if n == 1 { "" } else { "s" },
         plan.max_vus(),
+        if plan.max_vus() == 1 { "" } else { "s" },
         format(plan.max_duration()),
     );
     if !plan.segment.is_full() {
