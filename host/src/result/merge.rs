@@ -56,15 +56,17 @@ pub fn merge(
         .collect::<Result<Vec<_>, _>>()?;
     let warnings = warnings(&parts);
     let mut joined = Joined::new(&parts);
-    for part in &parts {
-        joined.add(part)?;
-    }
+    let ids = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| joined.add(i, part))
+        .collect::<Result<Vec<_>, _>>()?;
     let thresholds = if judge_thresholds {
         thresholds(&parts[0].header)?
     } else {
         Vec::new()
     };
-    let summary = joined.summarize(thresholds, options)?;
+    let summary = joined.summarize(&parts, &ids, thresholds, options)?;
     Ok(Merged { summary, warnings })
 }
 
@@ -106,16 +108,18 @@ fn warnings(parts: &[Part]) -> Vec<String> {
 }
 
 /// The parts being joined into one run: its registry, tag sets and
-/// checks, the buckets of samples in time order, and the run's extent on
-/// one timeline (µs from the earliest instance's start).
+/// checks, where each part's buckets lie on one timeline (µs from the
+/// earliest instance's start), and the run's extent on it.
+///
+/// Buckets are decoded one at a time, in time order, as they are absorbed:
+/// a decoded histogram takes tens of KiB, so holding a long test's all at
+/// once could take gigabytes, while their encoded form is compact.
 struct Joined {
     shared: Arc<Shared>,
     /// The earliest instance's start, µs since the Unix epoch.
     origin: i64,
-    /// Bucket start → the samples of every part's bucket there.
-    buckets: BTreeMap<u64, Vec<(TagSetId, MetricId, Accumulator)>>,
-    /// `vus` and `vus_max` of each part, to add up rather than merge.
-    vus: BTreeMap<(TagSetId, MetricId), Vec<Accumulator>>,
+    /// Every bucket: (start on the timeline, part, record).
+    buckets: Vec<(u64, usize, usize)>,
     run_start_us: u64,
     end_us: u64,
     complete: u64,
@@ -123,12 +127,14 @@ struct Joined {
     vus_max: u32,
 }
 
-/// One file's ids, mapped to the joined run's.
+/// One file's ids mapped to the joined run's, and where its clock starts
+/// on the joined timeline.
 #[derive(Default)]
 struct Ids {
     metrics: BTreeMap<u32, MetricId>,
     sets: BTreeMap<u32, TagSetId>,
     checks: BTreeMap<u32, u32>,
+    offset: u64,
 }
 
 impl Joined {
@@ -140,8 +146,7 @@ impl Joined {
                 .map(|p| p.header.started_unix_us)
                 .min()
                 .unwrap_or(0),
-            buckets: BTreeMap::new(),
-            vus: BTreeMap::new(),
+            buckets: Vec::new(),
             run_start_us: u64::MAX,
             end_us: 0,
             complete: 0,
@@ -150,15 +155,18 @@ impl Joined {
         }
     }
 
-    /// Adds one part's records.
-    fn add(&mut self, part: &Part) -> Result<(), String> {
+    /// Takes in part `index`'s definitions, check counts and end, and
+    /// notes where its buckets lie; returns its ids.
+    fn add(&mut self, index: usize, part: &Part) -> Result<Ids, String> {
         let offset = u64::try_from(part.header.started_unix_us - self.origin).unwrap_or(0);
         let width = part.header.bucket_us.max(1);
         let fail = |e: String| format!("`{}`: {e}", part.path.display());
-        let mut ids = Ids::default();
-        let mut own_vus: BTreeMap<(TagSetId, MetricId), Accumulator> = BTreeMap::new();
+        let mut ids = Ids {
+            offset,
+            ..Ids::default()
+        };
         let mut last_bucket_end = offset;
-        for record in &part.records {
+        for (r, record) in part.records.iter().enumerate() {
             match record {
                 Body::Header(_) => {}
                 Body::Metric(m) => {
@@ -192,20 +200,7 @@ impl Joined {
                 Body::Bucket(b) => {
                     let at = offset + b.index * width;
                     last_bucket_end = last_bucket_end.max(at + width);
-                    for e in &b.entries {
-                        let (key, acc) = self.entry(&ids, e, offset).map_err(fail)?;
-                        if key.1 == Builtin::Vus.id() || key.1 == Builtin::VusMax.id() {
-                            match own_vus.get_mut(&key) {
-                                Some(a) => a.merge(&acc),
-                                None => drop(own_vus.insert(key, acc)),
-                            }
-                        } else {
-                            self.buckets
-                                .entry(at)
-                                .or_default()
-                                .push((key.0, key.1, acc));
-                        }
-                    }
+                    self.buckets.push((at, index, r));
                 }
                 Body::End(end) => {
                     self.complete += end.complete;
@@ -213,9 +208,6 @@ impl Joined {
                     self.vus_max += end.vus_max;
                 }
             }
-        }
-        for (key, acc) in own_vus {
-            self.vus.entry(key).or_default().push(acc);
         }
         let (start, end) = match &part.end {
             Some(e) => (
@@ -226,7 +218,7 @@ impl Joined {
         };
         self.run_start_us = self.run_start_us.min(start);
         self.end_us = self.end_us.max(end);
-        Ok(())
+        Ok(ids)
     }
 
     /// One bucket entry as an aggregate of the joined run's metric and
@@ -235,7 +227,6 @@ impl Joined {
         &self,
         ids: &Ids,
         e: &format::Entry,
-        offset: u64,
     ) -> Result<((TagSetId, MetricId), Accumulator), String> {
         let (Some(&metric), Some(&set)) = (ids.metrics.get(&e.metric), ids.sets.get(&e.set)) else {
             return Err("a bucket names a metric or tag set the file never defined".into());
@@ -244,7 +235,7 @@ impl Joined {
         let parts = match out::parts(kind, e.clone()) {
             Parts::Gauge { last, at, min, max } => Parts::Gauge {
                 last,
-                at: at + offset,
+                at: at + ids.offset,
                 min,
                 max,
             },
@@ -256,17 +247,23 @@ impl Joined {
     /// Absorbs the buckets in time order, judging windowed thresholds
     /// between them as a run does every second, then builds the summary.
     fn summarize(
-        self,
+        mut self,
+        parts: &[Part],
+        ids: &[Ids],
         thresholds: Vec<Threshold>,
         options: &SummaryOptions,
     ) -> Result<Summary, String> {
-        let shared = &self.shared;
+        let shared = self.shared.clone();
         let run_start_us = self.run_start_us.min(self.end_us);
         let elapsed_at = |now: u64| Duration::from_micros(now.saturating_sub(run_start_us));
         let mut judge = Judge::new(thresholds, &shared.registry, &mut shared.aggregates());
         let watches = judge.watches();
-        for (at, entries) in self.buckets {
-            if watches {
+        // `vus` and `vus_max` of each part, to add up rather than merge.
+        let mut vus: BTreeMap<(TagSetId, MetricId), Vec<Accumulator>> = BTreeMap::new();
+        self.buckets.sort_unstable();
+        let mut judged_at = None;
+        for &(at, p, r) in &self.buckets {
+            if watches && judged_at != Some(at) {
                 let aggs = shared.aggregates();
                 judge.judge(
                     &shared.registry,
@@ -275,14 +272,26 @@ impl Joined {
                     elapsed_at(at),
                     at,
                 );
+                judged_at = Some(at);
             }
-            let mut aggs = shared.aggregates();
-            for (set, metric, acc) in entries {
+            let Body::Bucket(bucket) = &parts[p].records[r] else {
+                continue;
+            };
+            for e in &bucket.entries {
+                let fail = |e: String| format!("`{}`: {e}", parts[p].path.display());
+                let ((set, metric), acc) = self.entry(&ids[p], e).map_err(fail)?;
+                if metric == Builtin::Vus.id() || metric == Builtin::VusMax.id() {
+                    let per_part = vus.entry((set, metric)).or_default();
+                    per_part.resize_with(parts.len(), || Accumulator::new(MetricKind::Gauge));
+                    per_part[p].merge(&acc);
+                    continue;
+                }
+                let mut aggs = shared.aggregates();
                 aggs.absorb(&shared.registry, &shared.tag_sets, metric, set, at, &acc);
             }
         }
-        for ((set, metric), per_instance) in &self.vus {
-            let acc = sum_of_gauges(per_instance, self.end_us)?;
+        for ((set, metric), per_part) in &vus {
+            let acc = sum_of_gauges(per_part, self.end_us)?;
             let mut aggs = shared.aggregates();
             aggs.absorb(
                 &shared.registry,
@@ -307,7 +316,7 @@ impl Joined {
             interrupted: self.interrupted,
             vus_max: self.vus_max,
         };
-        let mut summary = Summary::collect(shared, ending, options, &verdicts);
+        let mut summary = Summary::collect(&shared, ending, options, &verdicts);
         summary.thresholds = verdicts;
         Ok(summary)
     }
@@ -324,6 +333,7 @@ fn sum_of_gauges(gauges: &[Accumulator], at: u64) -> Result<Accumulator, String>
             max: hi,
             ..
         } = g.parts()
+            && lo <= hi
         {
             (last, min, max) = (last + l, min + lo, max + hi);
         }
