@@ -203,6 +203,11 @@ fn a_killed_instances_partial_file_merges_with_a_warning() {
         "{}",
         merged.stderr
     );
+    assert!(
+        merged.stderr.contains("exited with code 105"),
+        "{}",
+        merged.stderr
+    );
     let reqs = metric(&json, "http_reqs", "count");
     // The killed instance lost at most its last second; the other's
     // results are whole.

@@ -81,6 +81,20 @@ fn warnings(parts: &[Part]) -> Vec<String> {
             ));
         }
     }
+    for p in parts {
+        // 99 is the instance's own verdict on its share: not a failure of
+        // the instance.
+        if let Some(end) = &p.end
+            && end.exit_code != 0
+            && end.exit_code != 99
+        {
+            warnings.push(format!(
+                "`{}`: its instance exited with code {}; see its own output for why",
+                p.path.display(),
+                end.exit_code
+            ));
+        }
+    }
     warnings.extend(coverage(parts));
     let first = &parts[0];
     for p in &parts[1..] {
