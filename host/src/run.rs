@@ -348,23 +348,11 @@ pub async fn run(args: RunArgs, control: Control) -> Result<Report, Failure> {
     );
     let mut summary = Summary::collect(&shared, ending, &args.summary, &verdicts);
     summary.thresholds = verdicts;
-    let mut crossed: Vec<&str> = summary
-        .thresholds
-        .iter()
-        .filter(|v| !v.passed)
-        .map(|v| v.threshold.metric.as_str())
-        .collect();
-    crossed.dedup();
-    if !crossed.is_empty() && exit == ExitCode::Ok {
+    if let Some(crossed) = thresholds::crossed(&summary.thresholds)
+        && exit == ExitCode::Ok
+    {
         exit = ExitCode::ThresholdsFailed;
-        error = Some(format!(
-            "thresholds on {} were crossed",
-            crossed
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        error = Some(crossed);
     }
     let hook = summary_hook(&mut lifecycle, &summary, resolved.teardown_timeout).await;
     shared.log.report_dropped();

@@ -347,6 +347,22 @@ fn statistic(stat: Stat, value: MetricValue, span: Duration) -> Option<f64> {
     }
 }
 
+/// "thresholds on `a`, `b` were crossed", naming each metric whose
+/// threshold failed once; `None` when all passed.
+pub fn crossed(verdicts: &[Verdict]) -> Option<String> {
+    let mut metrics: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| v.threshold.metric.as_str())
+        .collect();
+    metrics.dedup();
+    if metrics.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = metrics.iter().map(|m| format!("`{m}`")).collect();
+    Some(format!("thresholds on {} were crossed", named.join(", ")))
+}
+
 /// The first threshold with `abortOnFail` that failed, past its delay.
 pub fn abort_reason(verdicts: &[Verdict], elapsed: Duration) -> Option<&Verdict> {
     verdicts

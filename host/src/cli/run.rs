@@ -135,20 +135,13 @@ pub fn merge(cmd: &super::MergeCmd) -> Result<i32, Failure> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", crate::summary::render(&merged.summary, color));
     cmd.summary.export(&merged.summary)?;
-    let crossed: Vec<String> = merged
-        .summary
-        .thresholds
-        .iter()
-        .filter(|v| !v.passed)
-        .map(|v| format!("`{}`", v.threshold.metric))
-        .collect();
-    if crossed.is_empty() {
-        return Ok(ExitCode::Ok.code());
+    match crate::thresholds::crossed(&merged.summary.thresholds) {
+        None => Ok(ExitCode::Ok.code()),
+        Some(crossed) => {
+            eprintln!("error: {crossed}");
+            Ok(ExitCode::ThresholdsFailed.code())
+        }
     }
-    let mut crossed = crossed;
-    crossed.dedup();
-    eprintln!("error: thresholds on {} were crossed", crossed.join(", "));
-    Ok(ExitCode::ThresholdsFailed.code())
 }
 
 /// First Ctrl-C (or SIGTERM): interrupt the iterations, then tear down
