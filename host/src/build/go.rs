@@ -52,8 +52,9 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
         .arg(".");
     toolchain::run(&mut command)?;
     let bytes = std::fs::read(&core).map_err(|e| BuildError::Read(core.clone(), e))?;
-    let component = super::componentize::componentize(&bytes)
-        .map_err(|e| BuildError::Componentize(core.clone(), format!("{e:#}")))?;
+    let fail = |e: anyhow::Error| BuildError::Componentize(core.clone(), format!("{e:#}"));
+    let bytes = super::componentize::merge_data_segments(&bytes).map_err(fail)?;
+    let component = super::componentize::componentize(&bytes).map_err(fail)?;
     std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))
 }
 
