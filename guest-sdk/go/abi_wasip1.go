@@ -61,6 +61,10 @@ func procUnpin()
 //go:wasmimport wasi_snapshot_preview1 adapter_monotonic_clock_set_paused
 func adapterMonotonicClockSetPaused(paused uint32)
 
+// adapterStarting is set while a VU made from a build-time snapshot makes
+// its first WASI call (reseed_snapshot.go).
+var adapterStarting bool
+
 // runtimeReady is set once the runtime and this package are initialised;
 // before that cabi_realloc serves the adapter from earlyArena.
 var runtimeReady bool
@@ -199,6 +203,14 @@ func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
 	}
 	if newSize == 0 {
 		return uint32(uintptr(unsafe.Pointer(&emptyBlock[0])))
+	}
+	if adapterStarting {
+		// The adapter allocating its own stack and state, in a VU made
+		// from a build-time snapshot: kept for good, and without pausing
+		// its clock, which it cannot answer before it has a state.
+		block := newBlock(int(newSize))
+		permanent = append(permanent, block)
+		return addrOfBytes(block)
 	}
 	nested := inRealloc
 	inRealloc = true

@@ -82,6 +82,7 @@ func exportOptions() uint32 {
 //go:wasmexport setup
 func exportSetup() uint32 {
 	ret := beginExport()
+	reseedRuntime()
 	defer endExport()
 	data, err := runSetup()
 	if err != nil {
@@ -99,6 +100,7 @@ func exportSetup() uint32 {
 func exportInit(dataPtr, dataLen uint32) uint32 {
 	data := hostString(dataPtr, dataLen)
 	ret := beginExport()
+	reseedRuntime()
 	defer endExport()
 	return returnUnit(ret, runInit(data))
 }
@@ -109,6 +111,7 @@ func exportInit(dataPtr, dataLen uint32) uint32 {
 func exportIteration(execPtr, execLen uint32) uint32 {
 	exec := hostString(execPtr, execLen)
 	ret := beginExport()
+	reseedRuntime()
 	defer endExport()
 	return returnUnit(ret, runIteration(exec))
 }
@@ -119,6 +122,7 @@ func exportIteration(execPtr, execLen uint32) uint32 {
 func exportTeardown(dataPtr, dataLen uint32) uint32 {
 	data := hostString(dataPtr, dataLen)
 	ret := beginExport()
+	reseedRuntime()
 	defer endExport()
 	return returnUnit(ret, runTeardown(data))
 }
@@ -132,6 +136,7 @@ func exportTeardown(dataPtr, dataLen uint32) uint32 {
 func exportHandleSummary(summaryPtr, summaryLen uint32) uint32 {
 	summary := hostBytes(summaryPtr, summaryLen)
 	ret := beginExport()
+	reseedRuntime()
 	defer endExport()
 	out, err := runHandleSummary(summary)
 	if err != nil {

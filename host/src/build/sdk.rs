@@ -128,6 +128,14 @@ pub const GO: Files = &[
     ),
     ("log.go", include_str!("../../../guest-sdk/go/log.go")),
     (
+        "reseed_snapshot.go",
+        include_str!("../../../guest-sdk/go/reseed_snapshot.go"),
+    ),
+    (
+        "reseed_other.go",
+        include_str!("../../../guest-sdk/go/reseed_other.go"),
+    ),
+    (
         "scenario.go",
         include_str!("../../../guest-sdk/go/scenario.go"),
     ),

@@ -33,6 +33,7 @@ pub enum GuestError {
 
 impl GuestError {
     fn trap(e: wasmtime::Error) -> Self {
+        tracing::debug!("guest trap: {e:?}");
         let root = e.root_cause().to_string();
         let mut text = match e.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::UnreachableCodeReached) => {

@@ -4,10 +4,14 @@
 //     reaches the scenario as status 0 with k6's code and a message.
 //   - error: the iteration returns an error.
 //   - panic: the iteration panics.
+//   - random: the iteration prints "random N" on standard output, N from
+//     math/rand/v2.
 package main
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 
 	barrage "barrage.dev/sdk"
 )
@@ -34,6 +38,8 @@ func iteration() error {
 		return errors.New("returned on purpose")
 	case "panic":
 		panic("panicked on purpose")
+	case "random":
+		fmt.Printf("random %d\n", rand.Uint64())
 	}
 	return nil
 }
