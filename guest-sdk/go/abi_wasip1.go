@@ -206,11 +206,11 @@ func cabiRealloc(oldPtr, oldSize, align, newSize uint32) uint32 {
 	}
 	if adapterStarting {
 		// The adapter allocating its own stack and state, in a VU made
-		// from a build-time snapshot: kept for good, and without pausing
-		// its clock, which it cannot answer before it has a state.
-		block := newBlock(int(newSize))
-		permanent = append(permanent, block)
-		return addrOfBytes(block)
+		// from a build-time snapshot: from earlyArena again, where the
+		// snapshot's adapter had them (reseed_snapshot.go empties it), so
+		// that the VU writes only the pages the adapter uses; and without
+		// pausing its clock, which it cannot answer before it has a state.
+		return earlyAlloc(align, newSize)
 	}
 	nested := inRealloc
 	inRealloc = true

@@ -57,6 +57,7 @@ func reseedRuntime() {
 	// back as built): its first call allocates its stack and state, which
 	// cabi_realloc must serve without calling back into it.
 	adapterStarting = true
+	earlyUsed = 0
 	var seed [32]byte
 	_, err := rand.Read(seed[:])
 	adapterStarting = false
