@@ -465,6 +465,16 @@ impl Aggregates {
         at: u64,
         value: f64,
     ) {
+        self.slot(registry, metric, set).add(at, value);
+        for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
+            if let Some(agg) = w.bucket(registry, tags, set, at) {
+                agg.add(at, value);
+            }
+        }
+    }
+
+    /// The aggregate of `metric` in `set`, made empty on first use.
+    fn slot(&mut self, registry: &Registry, metric: MetricId, set: TagSetId) -> &mut Agg {
         let (s, m) = (set.0 as usize, metric.0 as usize);
         if self.sets.len() <= s {
             self.sets.resize_with(s + 1, Vec::new);
@@ -473,14 +483,7 @@ impl Aggregates {
         if slots.len() <= m {
             slots.resize(m + 1, None);
         }
-        slots[m]
-            .get_or_insert_with(|| Agg::new(registry.def(metric).kind))
-            .add(at, value);
-        for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
-            if let Some(agg) = w.bucket(registry, tags, set, at) {
-                agg.add(at, value);
-            }
-        }
+        slots[m].get_or_insert_with(|| Agg::new(registry.def(metric).kind))
     }
 
     /// Adds samples already aggregated, taken at `at` (a result file's
@@ -494,18 +497,7 @@ impl Aggregates {
         at: u64,
         samples: &Accumulator,
     ) {
-        let (s, m) = (set.0 as usize, metric.0 as usize);
-        if self.sets.len() <= s {
-            self.sets.resize_with(s + 1, Vec::new);
-        }
-        let slots = &mut self.sets[s];
-        if slots.len() <= m {
-            slots.resize(m + 1, None);
-        }
-        match &mut slots[m] {
-            Some(agg) => agg.merge(&samples.0),
-            empty => *empty = Some(samples.0.clone()),
-        }
+        self.slot(registry, metric, set).merge(&samples.0);
         for w in self.windows.iter_mut().filter(|w| w.metric == metric) {
             if let Some(agg) = w.bucket(registry, tags, set, at) {
                 agg.merge(&samples.0);

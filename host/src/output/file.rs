@@ -7,6 +7,26 @@ use std::io::{self, BufWriter, Write};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
+/// The settings of an output that takes only a file: `json=FILE`,
+/// `result=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathConfig {
+    pub path: String,
+}
+
+impl PathConfig {
+    /// `arg` as the file of output `kind`; `example` is a file name to
+    /// show when none was given.
+    pub fn parse(arg: &str, kind: &str, example: &str) -> Result<PathConfig, String> {
+        if arg.is_empty() {
+            return Err(format!(
+                "`--out {kind}` needs a file: `--out {kind}={example}`"
+            ));
+        }
+        Ok(PathConfig { path: arg.into() })
+    }
+}
+
 /// An output's destination, buffered.
 pub enum Destination {
     Plain(BufWriter<File>),

@@ -24,18 +24,12 @@ use crate::metrics::{Contains, MetricId, SystemTag, TagSetId};
 use crate::thresholds::Threshold;
 use crate::vu::Shared;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub path: String,
-}
+/// `--out json=FILE`.
+pub type Config = super::file::PathConfig;
 
-impl Config {
-    pub fn parse(arg: &str) -> Result<Config, String> {
-        if arg.is_empty() {
-            return Err("`--out json` needs a file: `--out json=results.json`".into());
-        }
-        Ok(Config { path: arg.into() })
-    }
+/// Parses `FILE` of `--out json=FILE`.
+pub fn config(arg: &str) -> Result<Config, String> {
+    Config::parse(arg, "json", "results.json")
 }
 
 pub struct Json {

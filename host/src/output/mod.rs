@@ -74,9 +74,9 @@ impl Spec {
     pub fn parse(text: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<Spec, String> {
         let (kind, arg) = text.split_once('=').unwrap_or((text, ""));
         match kind {
-            "json" => json::Config::parse(arg).map(Spec::Json),
+            "json" => json::config(arg).map(Spec::Json),
             "csv" => csv::Config::parse(arg).map(Spec::Csv),
-            "result" => result::Config::parse(arg).map(Spec::Result),
+            "result" => result::config(arg).map(Spec::Result),
             "prometheus-rw" | "experimental-prometheus-rw" => {
                 prometheus::Config::parse(arg, get).map(Spec::PrometheusRw)
             }

@@ -21,18 +21,12 @@ use crate::vu::Shared;
 /// The width of a bucket, and how often buckets are written.
 pub const BUCKET: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub path: String,
-}
+/// `--out result=FILE`.
+pub type Config = super::file::PathConfig;
 
-impl Config {
-    pub fn parse(arg: &str) -> Result<Config, String> {
-        if arg.is_empty() {
-            return Err("`--out result` needs a file: `--out result=part-0.bres`".into());
-        }
-        Ok(Config { path: arg.into() })
-    }
+/// Parses `FILE` of `--out result=FILE`.
+pub fn config(arg: &str) -> Result<Config, String> {
+    Config::parse(arg, "result", "part-0.bres")
 }
 
 /// How a run ended, for the file's last record; set by the run before
@@ -54,7 +48,7 @@ pub struct ResultFile {
     shared: Arc<Shared>,
     end: Arc<OnceLock<RunEnd>>,
     /// Samples since the last write, by bucket, tag set and metric.
-    pending: HashMap<(u64, TagSetId, MetricId), Accumulator>,
+    pending: foldhash::HashMap<(u64, TagSetId, MetricId), Accumulator>,
     /// Checks' passes and failures since the last write.
     checks: HashMap<u32, (u64, u64)>,
     metrics_written: HashSet<MetricId>,
@@ -103,7 +97,7 @@ impl ResultFile {
             out,
             shared: ctx.shared.clone(),
             end: ctx.end.clone(),
-            pending: HashMap::new(),
+            pending: foldhash::HashMap::default(),
             checks: HashMap::new(),
             metrics_written: HashSet::new(),
             sets_written: HashSet::new(),
