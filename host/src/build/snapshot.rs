@@ -41,7 +41,7 @@ pub fn snapshot(component: &[u8]) -> Result<Vec<u8>, String> {
             .join()
             .unwrap_or_else(|_| Err(wasmtime::format_err!("the snapshot's thread panicked")))
     })
-    .map_err(|e| format!("{e:#}"))
+    .map_err(|e| e.to_string())
 }
 
 async fn take(component: &[u8]) -> wasmtime::Result<Vec<u8>> {
@@ -58,10 +58,28 @@ async fn take(component: &[u8]) -> wasmtime::Result<Vec<u8>> {
         Allowlist::parse(["barrage-build.invalid"]).map_err(|e| wasmtime::format_err!(e))?;
     let _ = shared.http.allow.set(nowhere);
     let mut store = Store::new(&engine, VuState::new(shared, 0));
-    store.set_epoch_deadline(u64::MAX / 2);
-    let instance = linker.instantiate_async(&mut store, &compiled).await?;
+    // As bounded as a VU: memory by the VU limit, time by a deadline after
+    // which the call traps (a package `init` that never returns), and the
+    // build goes on without a snapshot.
+    store.limiter(|s| &mut s.limits);
+    let _ticker = crate::engine::EpochTicker::start(&engine)?;
+    let ticks =
+        |d: std::time::Duration| (d.as_millis() / crate::engine::EPOCH_TICK.as_millis()) as u64;
+    store.set_epoch_deadline(ticks(START_LIMIT));
+    // Go's runtime and the package's `init`s run in instantiation and in
+    // the first export called.
+    let instance = linker
+        .instantiate_async(&mut store, &compiled)
+        .await
+        .map_err(start_failed)?;
     let options = instance.get_typed_func::<(), (String,)>(&mut store, "options")?;
-    options.call_async(&mut store, ()).await?;
+    options
+        .call_async(&mut store, ())
+        .await
+        .map_err(start_failed)?;
+    // Wizer's own calls read the state; they are short, whatever the
+    // scenario.
+    store.set_epoch_deadline(ticks(START_LIMIT));
     let mut state = Started {
         store: &mut store,
         instance,
@@ -69,6 +87,20 @@ async fn take(component: &[u8]) -> wasmtime::Result<Vec<u8>> {
     let snapshot = wizer.snapshot_component(&cx, &mut state).await?;
     restore_adapter(component, &snapshot)
 }
+
+/// A failed start, with its cause but not Wasmtime's backtrace: a build
+/// warning, not a debugging session.
+fn start_failed(e: wasmtime::Error) -> wasmtime::Error {
+    let cause = match e.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => e.root_cause().to_string(),
+    };
+    wasmtime::format_err!("starting the runtime (the package's `init`s) failed: {cause}")
+}
+
+/// The longest the runtime's start (and the scenario's package `init`s)
+/// may take at build time.
+const START_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The instance a snapshot is read from, as Wizer asks for it.
 struct Started<'a> {
