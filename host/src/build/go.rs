@@ -61,7 +61,7 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
     let bytes = super::componentize::merge_data_segments(&bytes).map_err(fail)?;
     let mut component = super::componentize::componentize(&bytes).map_err(fail)?;
     if snapshot {
-        match super::snapshot::snapshot(&component) {
+        match super::snapshot::snapshot(&component, &[]) {
             Ok(snapshot) => component = snapshot,
             // The scenario still works, at the cost of starting the runtime
             // in every VU.

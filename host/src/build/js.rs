@@ -1,6 +1,7 @@
 //! JavaScript (and TypeScript): esbuild bundles the scenario with the SDK
-//! into one module, and componentize-js embeds it in a SpiderMonkey
-//! component.
+//! into one module, and Barrage's JavaScript runtime (QuickJS in a
+//! component, `guest-sdk/js/runtime`) evaluates it once, at build time:
+//! the snapshot it leaves is the scenario's component.
 //!
 //! The scenario imports the SDK as `barrage`, as a k6 script imports
 //! `k6/http`; the build resolves that name to the SDK this Barrage
@@ -11,9 +12,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{BuildError, Project, sdk, toolchain, write_if_changed, write_wit};
+use super::{BuildError, Project, sdk, toolchain, write_if_changed};
 
-const INSTALL: &str = "npm install -g @bytecodealliance/componentize-js@0.23.0 esbuild@0.27.7";
+const INSTALL: &str = "npm install -g esbuild@0.27.7";
+
+/// The runtime, prebuilt from `guest-sdk/js/runtime` (rebuild it with
+/// `guest-sdk/js/runtime/build.sh`; a test checks that it is current).
+/// `BARRAGE_JS_RUNTIME=FILE` builds with another, such as one just built
+/// from source.
+pub const RUNTIME: &[u8] = include_bytes!("../../assets/js-runtime.wasm");
 
 /// The files a scenario's entry may be, in the order they are looked for
 /// when `package.json` names no `main`.
@@ -26,15 +33,9 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
             what: "esbuild (to bundle a JavaScript scenario)",
             hint: INSTALL,
         })?;
-    let componentize = toolchain::find(&["componentize-js"], "BARRAGE_COMPONENTIZE_JS", &bin)
-        .ok_or(BuildError::MissingTool {
-            what: "componentize-js (to make a JavaScript component)",
-            hint: INSTALL,
-        })?;
     let source = entry(project)?;
     let sdk_dir = work.join("sdk").join("js");
     sdk::write(&sdk_dir, sdk::JS)?;
-    let wit = write_wit(&work.join("wit"))?;
     let entry = work.join("entry.js");
     write_if_changed(&entry, entry_module(&source).as_bytes())?;
     let bundle = work.join("bundle.js");
@@ -48,19 +49,20 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
                 "--platform=neutral",
                 "--log-level=warning",
             ])
-            .args(["--external:barrage:*", "--external:wasi:*"])
             .arg("--alias:barrage=./.barrage/sdk/js/index.js")
             .arg("--outfile=.barrage/bundle.js"),
     )?;
-    toolchain::run(
-        Command::new(componentize)
-            .arg(&bundle)
-            .arg("--wit")
-            .arg(&wit)
-            .args(["--world-name", "scenario", "-o"])
-            .arg(out),
-    )?;
-    Ok(())
+    let code = std::fs::read(&bundle).map_err(|e| BuildError::Read(bundle.clone(), e))?;
+    let runtime = match std::env::var_os("BARRAGE_JS_RUNTIME") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            std::fs::read(&path).map_err(|e| BuildError::Read(path, e))?
+        }
+        None => RUNTIME.to_vec(),
+    };
+    let component = super::snapshot::snapshot(&runtime, &code)
+        .map_err(|e| BuildError::Componentize(source.clone(), e))?;
+    std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))
 }
 
 /// The scenario's main module, relative to the project.
@@ -87,7 +89,7 @@ fn entry(project: &Project) -> Result<PathBuf, BuildError> {
         })
 }
 
-/// The module componentize-js builds from: the contract's exports, made
+/// The module the runtime evaluates: the contract's exports, made
 /// by the SDK from the scenario's own.
 fn entry_module(source: &Path) -> String {
     let path = source.to_string_lossy().replace('\\', "/");

@@ -24,19 +24,21 @@ use wasmtime::component::{Component, Instance, Lift, WasmList};
 use crate::http::{Allowlist, HttpConfig};
 use crate::vu::{Shared, VuState};
 
-/// `component` as it stands after its `options` export ran once.
-pub fn snapshot(component: &[u8]) -> Result<Vec<u8>, String> {
+/// `component` as it stands after its `options` export ran once, with
+/// `input` on its standard input.
+pub fn snapshot(component: &[u8], input: &[u8]) -> Result<Vec<u8>, String> {
     // Building is synchronous and may itself run inside a runtime (`run
     // DIR` builds first): the snapshot gets a thread and a runtime of its
     // own.
     let component = component.to_vec();
+    let input = input.to_vec();
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?
-                    .block_on(take(&component))
+                    .block_on(take(&component, input))
             })
             .join()
             .unwrap_or_else(|_| Err(wasmtime::format_err!("the snapshot's thread panicked")))
@@ -44,7 +46,7 @@ pub fn snapshot(component: &[u8]) -> Result<Vec<u8>, String> {
     .map_err(|e| e.to_string())
 }
 
-async fn take(component: &[u8]) -> wasmtime::Result<Vec<u8>> {
+async fn take(component: &[u8], input: Vec<u8>) -> wasmtime::Result<Vec<u8>> {
     let engine = crate::engine::engine_for(component.len() as u64)?;
     let linker = crate::imports::linker(&engine)?;
     let wizer = wasmtime_wizer::Wizer::new();
@@ -57,7 +59,7 @@ async fn take(component: &[u8]) -> wasmtime::Result<Vec<u8>> {
     let nowhere =
         Allowlist::parse(["barrage-build.invalid"]).map_err(|e| wasmtime::format_err!(e))?;
     let _ = shared.http.allow.set(nowhere);
-    let mut store = Store::new(&engine, VuState::new(shared, 0));
+    let mut store = Store::new(&engine, VuState::new(shared, 0).with_stdin(input));
     // As bounded as a VU: memory by the VU limit, time by a deadline after
     // which the call traps (a package `init` that never returns), and the
     // build goes on without a snapshot.
@@ -95,7 +97,7 @@ fn start_failed(e: wasmtime::Error) -> wasmtime::Error {
         Some(trap) => trap.to_string(),
         None => e.root_cause().to_string(),
     };
-    wasmtime::format_err!("starting the runtime (the package's `init`s) failed: {cause}")
+    wasmtime::format_err!("starting the scenario failed: {cause}")
 }
 
 /// The longest the runtime's start (and the scenario's package `init`s)

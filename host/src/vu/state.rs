@@ -224,6 +224,22 @@ impl VuState {
         }
     }
 
+    /// This VU with `input` on its standard input, which is otherwise
+    /// empty: a build-time snapshot reads what it starts from there.
+    pub fn with_stdin(mut self, input: Vec<u8>) -> Self {
+        let output = |level| super::stdio::GuestOutput {
+            shared: self.shared.clone(),
+            vu: self.id,
+            level,
+        };
+        self.wasi = WasiCtxBuilder::new()
+            .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(input))
+            .stdout(output("INFO"))
+            .stderr(output("WARN"))
+            .build();
+        self
+    }
+
     /// Interns the tags of a sample taken now: the VU's scenario and the
     /// test's tags, `group` (the current group when `None`), the system
     /// tags `system` adds, then the guest's `own` tags, which replace any
