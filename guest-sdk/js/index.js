@@ -94,19 +94,7 @@ export const http = {
  * does; a predicate that throws fails. Returns whether all passed.
  */
 export function check(value, checks, tags) {
-  const tagList = pairs(tags);
-  let all = true;
-  for (const [name, predicate] of Object.entries(checks)) {
-    let passed;
-    try {
-      passed = typeof predicate === "function" ? Boolean(predicate(value)) : Boolean(predicate);
-    } catch (_) {
-      passed = false;
-    }
-    recordCheck(name, passed, tagList);
-    all = all && passed;
-  }
-  return all;
+  return recordCheck(value, checks, tags);
 }
 
 /**

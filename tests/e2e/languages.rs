@@ -146,13 +146,13 @@ fn python_and_go_see_host_errors() {
     }
 }
 
-/// A Go scenario is built from a snapshot of its started runtime, yet each
-/// VU, in each run, draws its own random numbers, and can print: what the
-/// snapshot froze (the runtime's seed, the WASI adapter's handles) is
-/// made anew in every VU.
-#[test]
-fn go_vus_from_a_snapshot_draw_their_own_random_numbers_and_print() {
-    let wasm = built("tests/guests/go");
+/// A Go scenario is built from a snapshot of its started runtime, and a
+/// JavaScript one from a snapshot of its evaluated module; yet each VU,
+/// in each run, draws its own random numbers, and can print: what the
+/// snapshot froze (a seed, the WASI adapter's handles) is made anew in
+/// every VU.
+fn vus_from_a_snapshot_draw_their_own_random_numbers_and_print(project: &'static str) {
+    let wasm = built(project);
     let server = Server::start();
     let draws = |run: &barrage_tests::Run| -> Vec<String> {
         run.stderr
@@ -178,6 +178,18 @@ fn go_vus_from_a_snapshot_draw_their_own_random_numbers_and_print() {
     all.dedup();
     // Eight 64-bit draws: any repeat would mean a shared seed.
     assert_eq!(all.len(), 8, "{a:?} {b:?}");
+}
+
+#[test]
+fn go_vus_from_a_snapshot_draw_their_own_random_numbers_and_print() {
+    vus_from_a_snapshot_draw_their_own_random_numbers_and_print("tests/guests/go");
+}
+
+/// The same of JavaScript's `Math.random` (and of `crypto`, which the
+/// guest prints beside it).
+#[test]
+fn js_vus_from_a_snapshot_draw_their_own_random_numbers_and_print() {
+    vus_from_a_snapshot_draw_their_own_random_numbers_and_print("tests/guests/js");
 }
 
 /// A Python exception, a Go error and a Go panic each fail their
@@ -316,10 +328,7 @@ fn new_rust_project_runs() {
 #[test]
 fn a_missing_toolchain_is_named_with_its_install_command() {
     let cases = [
-        (
-            "examples/js/hello",
-            "npm install -g @bytecodealliance/componentize-js",
-        ),
+        ("examples/js/hello", "npm install -g esbuild"),
         ("examples/python/hello", "pip install componentize-py"),
         (
             "examples/go/hello",

@@ -101,3 +101,65 @@ fn entry_module(source: &Path) -> String {
          __exports(scenario);\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use sha2::{Digest, Sha256};
+
+    /// The runtime's sources, as `build.sh` lists them.
+    fn sources(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("the runtime's sources") {
+            let path = entry.expect("a directory entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if path.is_dir() {
+                sources(&path, root, out);
+            } else if name.ends_with(".rs") || name.ends_with(".js") || name == "Cargo.toml" {
+                let relative = path.strip_prefix(root).expect("under the root");
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+
+    /// The embedded runtime was built from the sources as they are now:
+    /// a change to them needs `guest-sdk/js/runtime/build.sh`.
+    #[test]
+    fn the_embedded_runtime_is_built_from_the_current_sources() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace");
+        let mut files = Vec::new();
+        sources(&root.join("guest-sdk/js/runtime"), root, &mut files);
+        files.sort();
+        let now: String = files
+            .iter()
+            .map(|file| {
+                let bytes = std::fs::read(root.join(file)).expect("a source");
+                let hash: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                format!("{hash}  {file}\n")
+            })
+            .collect();
+        let recorded = include_str!("../../assets/js-runtime.sources");
+        assert_eq!(
+            now, recorded,
+            "the JavaScript runtime's sources changed since host/assets/js-runtime.wasm was \
+             built: run guest-sdk/js/runtime/build.sh"
+        );
+    }
+
+    #[test]
+    fn the_embedded_runtime_matches_the_contract() {
+        let engine = crate::engine::engine().expect("engine");
+        let linker = crate::imports::linker(&engine).expect("linker");
+        let name = Path::new("js-runtime.wasm");
+        let loaded = crate::engine::load_bytes(&engine, &linker, name, super::RUNTIME, None);
+        assert!(loaded.is_ok(), "{:?}", loaded.err());
+    }
+}

@@ -6,6 +6,8 @@
 // - `refused`: requests to a closed port through the SDK and `fetch()`;
 //   checks that each failure reaches the scenario as an error.
 // - `throw`: the iteration throws.
+// - `random`: prints "random X Y", X from `Math.random()` and Y from
+//   `crypto.getRandomValues`, with `console.log`.
 
 import { http, check, env } from "barrage";
 
@@ -40,6 +42,11 @@ export default async function () {
       rejected = true;
     }
     check(rejected, { "fetch refusal rejects": (r) => r });
+  }
+  if (mode === "random") {
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    console.log(`random ${Math.random()} ${hex}`);
   }
   if (mode === "throw") {
     throw new Error("thrown on purpose");

@@ -44,7 +44,10 @@ fn with_engine<R>(body: impl FnOnce(&Engine) -> Result<R, String>) -> Result<R, 
 
 fn start() -> Result<Engine, String> {
     let source = read_bundle()?;
-    let runtime = Runtime::new().map_err(|e| format!("starting QuickJS: {e}"))?;
+    // QuickJS allocates through Rust's allocator, so that its blocks too
+    // come from the second heap after the snapshot (see `alloc.rs`).
+    let runtime = Runtime::new_with_alloc(rquickjs::allocator::RustAllocator)
+        .map_err(|e| format!("starting QuickJS: {e}"))?;
     runtime.set_max_stack_size(MAX_STACK);
     let context = Context::full(&runtime).map_err(|e| format!("starting QuickJS: {e}"))?;
     let exports = context.with(|ctx| -> Result<_, String> {
@@ -73,6 +76,8 @@ fn start() -> Result<Engine, String> {
     // runtime.run_gc();
     let heap = usize::try_from(runtime.memory_usage().malloc_size).unwrap_or(0);
     runtime.set_gc_threshold(heap + GC_HEADROOM);
+    #[cfg(target_arch = "wasm32")]
+    crate::alloc::switch_heaps();
     Ok(Engine {
         _runtime: runtime,
         context,
@@ -95,9 +100,11 @@ fn read_bundle() -> Result<String, String> {
     }
     drop(stdin);
     if source.is_empty() {
-        return Err("this component is Barrage's JavaScript runtime, without a scenario: \
+        return Err(
+            "this component is Barrage's JavaScript runtime, without a scenario: \
                     `barrage build` makes a scenario of it"
-            .to_owned());
+                .to_owned(),
+        );
     }
     String::from_utf8(source).map_err(|_| "the scenario's bundle is not UTF-8".to_owned())
 }

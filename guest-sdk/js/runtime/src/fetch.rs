@@ -7,9 +7,7 @@ use rquickjs::convert::List;
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Exception, Object, Result, TypedArray, Value};
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{
-    Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
-};
+use wasip2::http::types::{Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme};
 use wasip2::io::streams::StreamError;
 
 /// Sends one request and reads the whole response: `{ status, headers,
@@ -24,9 +22,9 @@ pub fn fetch<'js>(
 ) -> Result<Object<'js>> {
     let failed = |why: String| Exception::throw_type(&ctx, &format!("fetch failed: {why}"));
     let body = match body.0 {
-        Some(v) if !v.is_undefined() && !v.is_null() => Some(
-            crate::host::bytes_of(&v).ok_or_else(|| failed("the body is not bytes".into()))?,
-        ),
+        Some(v) if !v.is_undefined() && !v.is_null() => {
+            Some(crate::host::bytes_of(&v).ok_or_else(|| failed("the body is not bytes".into()))?)
+        }
         _ => None,
     };
     let headers = crate::host::from_pairs(Some(headers));
@@ -66,14 +64,26 @@ fn send(
         _ => Method::Other(method.to_owned()),
     };
     let invalid = |what: &str| format!("invalid {what} in `{url}`");
-    request.set_method(&method).map_err(|()| invalid("method"))?;
-    request.set_scheme(Some(&scheme)).map_err(|()| invalid("scheme"))?;
-    request.set_authority(Some(authority)).map_err(|()| invalid("host"))?;
-    request.set_path_with_query(Some(&path)).map_err(|()| invalid("path"))?;
-    let outgoing = request.body().map_err(|()| "the request has no body".to_owned())?;
+    request
+        .set_method(&method)
+        .map_err(|()| invalid("method"))?;
+    request
+        .set_scheme(Some(&scheme))
+        .map_err(|()| invalid("scheme"))?;
+    request
+        .set_authority(Some(authority))
+        .map_err(|()| invalid("host"))?;
+    request
+        .set_path_with_query(Some(&path))
+        .map_err(|()| invalid("path"))?;
+    let outgoing = request
+        .body()
+        .map_err(|()| "the request has no body".to_owned())?;
     let pending = outgoing_handler::handle(request, None).map_err(|e| e.to_string())?;
     {
-        let stream = outgoing.write().map_err(|()| "the body cannot be written".to_owned())?;
+        let stream = outgoing
+            .write()
+            .map_err(|()| "the body cannot be written".to_owned())?;
         for chunk in body.unwrap_or_default().chunks(4096) {
             stream
                 .blocking_write_and_flush(chunk)
@@ -94,10 +104,14 @@ fn send(
         .into_iter()
         .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
         .collect();
-    let incoming = response.consume().map_err(|()| "the response has no body".to_owned())?;
+    let incoming = response
+        .consume()
+        .map_err(|()| "the response has no body".to_owned())?;
     let mut bytes = Vec::new();
     {
-        let stream = incoming.stream().map_err(|()| "the body cannot be read".to_owned())?;
+        let stream = incoming
+            .stream()
+            .map_err(|()| "the body cannot be read".to_owned())?;
         loop {
             match stream.blocking_read(64 * 1024) {
                 Ok(chunk) => bytes.extend_from_slice(&chunk),

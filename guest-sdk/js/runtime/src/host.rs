@@ -5,7 +5,8 @@
 use std::cell::{Cell, RefCell};
 
 use barrage_sdk::bindings::barrage::scenario::{execution, log, metrics};
-use rquickjs::convert::List;
+use rquickjs::FromJs;
+use rquickjs::convert::{Coerced, List};
 use rquickjs::function::Opt;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
 
@@ -48,11 +49,20 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
     add("defineMetric", Function::new(ctx.clone(), define_metric)?)?;
     add("addMetric", Function::new(ctx.clone(), add_metric)?)?;
     add("check", Function::new(ctx.clone(), check)?)?;
-    add("groupStart", Function::new(ctx.clone(), |name: String| metrics::group_start(&name))?)?;
+    add(
+        "groupStart",
+        Function::new(ctx.clone(), |name: String| metrics::group_start(&name))?,
+    )?;
     add("groupEnd", Function::new(ctx.clone(), metrics::group_end)?)?;
     add("vu", Function::new(ctx.clone(), vu)?)?;
-    add("env", Function::new(ctx.clone(), |key: String| execution::env(&key))?)?;
-    add("sleep", Function::new(ctx.clone(), |seconds: f64| execution::sleep(seconds))?)?;
+    add(
+        "env",
+        Function::new(ctx.clone(), |key: String| execution::env(&key))?,
+    )?;
+    add(
+        "sleep",
+        Function::new(ctx.clone(), |seconds: f64| execution::sleep(seconds))?,
+    )?;
     add("write", Function::new(ctx.clone(), write)?)?;
     add("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     add("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
@@ -85,7 +95,12 @@ fn define_metric(ctx: Ctx<'_>, name: String, kind: String, is_time: bool) -> Res
         "gauge" => metrics::MetricKind::Gauge,
         "rate" => metrics::MetricKind::Rate,
         "trend" => metrics::MetricKind::Trend,
-        other => return Err(Exception::throw_type(&ctx, &format!("unknown metric kind `{other}`"))),
+        other => {
+            return Err(Exception::throw_type(
+                &ctx,
+                &format!("unknown metric kind `{other}`"),
+            ));
+        }
     };
     let metric = metrics::Metric::define(&name, kind, is_time)
         .map_err(|e| Exception::throw_message(&ctx, &e))?;
@@ -106,8 +121,39 @@ fn add_metric(ctx: Ctx<'_>, id: u32, value: f64, tags: Opt<Pairs>) -> Result<()>
     })
 }
 
-fn check(name: String, passed: bool, tags: Opt<Pairs>) -> bool {
-    metrics::check(&name, passed, &from_pairs(tags.0))
+/// `check(value, checks, tags)`: runs each named predicate of `checks`
+/// on `value` and records it; a predicate that throws fails, and a
+/// value that is not a function passes by its truth. Whether all passed.
+fn check<'js>(
+    ctx: Ctx<'js>,
+    value: Value<'js>,
+    checks: Object<'js>,
+    tags: Opt<Value<'js>>,
+) -> Result<bool> {
+    let tags = match tags.0 {
+        Some(t) if !t.is_undefined() && !t.is_null() => crate::http::pairs(&t)?,
+        _ => Vec::new(),
+    };
+    let mut all = true;
+    for entry in checks.props::<String, Value>() {
+        let (name, predicate) = entry?;
+        let verdict = match predicate.as_function() {
+            Some(f) => match f.call::<_, Value>((value.clone(),)) {
+                Ok(v) => v,
+                Err(rquickjs::Error::Exception) => {
+                    // The predicate threw: the check fails, the script goes on.
+                    drop(ctx.catch());
+                    Value::new_bool(ctx.clone(), false)
+                }
+                Err(e) => return Err(e),
+            },
+            None => predicate,
+        };
+        let passed = Coerced::<bool>::from_js(&ctx, verdict)?.0;
+        metrics::check(&name, passed, &tags);
+        all &= passed;
+    }
+    Ok(all)
 }
 
 fn vu(ctx: Ctx<'_>) -> Result<Object<'_>> {
@@ -150,9 +196,15 @@ fn utf8_decode(ctx: Ctx<'_>, bytes: Value<'_>, fatal: Opt<bool>) -> Result<Strin
 
 fn random_bytes(ctx: Ctx<'_>, len: u32) -> Result<TypedArray<'_, u8>> {
     if len > 65_536 {
-        return Err(Exception::throw_range(&ctx, "at most 65536 random bytes at a time"));
+        return Err(Exception::throw_range(
+            &ctx,
+            "at most 65536 random bytes at a time",
+        ));
     }
-    TypedArray::new(ctx, wasip2::random::random::get_random_bytes(u64::from(len)))
+    TypedArray::new(
+        ctx,
+        wasip2::random::random::get_random_bytes(u64::from(len)),
+    )
 }
 
 /// `Math.random`: xorshift128+, 53 bits of it.

@@ -39,13 +39,23 @@ pub fn request<'js>(
 
 /// `batch(entries, prototype)`, each entry `[method, url, body, params]`:
 /// sent in parallel, answered in order.
-pub fn batch<'js>(ctx: Ctx<'js>, entries: Array<'js>, prototype: Object<'js>) -> Result<Array<'js>> {
+pub fn batch<'js>(
+    ctx: Ctx<'js>,
+    entries: Array<'js>,
+    prototype: Object<'js>,
+) -> Result<Array<'js>> {
     let mut all = Vec::with_capacity(entries.len());
     for entry in entries.iter::<Array>() {
         let entry = entry?;
         let method: Coerced<String> = entry.get(0)?;
         let url: Coerced<String> = entry.get(1)?;
-        all.push(prepare(&ctx, method.0, url.0, entry.get(2)?, entry.get(3)?)?);
+        all.push(prepare(
+            &ctx,
+            method.0,
+            url.0,
+            entry.get(2)?,
+            entry.get(3)?,
+        )?);
     }
     let requests: Vec<_> = all.iter().map(|p| p.request.clone()).collect();
     let out = Array::new(ctx.clone())?;
@@ -78,7 +88,9 @@ fn prepare<'js>(
     };
     let (body, implied_type) = encode_body(ctx, body)?;
     if let Some(kind) = implied_type
-        && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
     {
         headers.push(("Content-Type".to_owned(), kind.to_owned()));
     }
@@ -88,7 +100,10 @@ fn prepare<'js>(
     };
     let name = match field("name")? {
         Some(n) => Some(text(ctx, n)?),
-        None => tags.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone()),
+        None => tags
+            .iter()
+            .find(|(k, _)| k == "name")
+            .map(|(_, v)| v.clone()),
     };
     let tags = tags.into_iter().filter(|(k, _)| k != "name").collect();
     let timeout_ms = match field("timeout")? {
@@ -104,7 +119,9 @@ fn prepare<'js>(
             other => {
                 return Err(Exception::throw_type(
                     ctx,
-                    &format!("unknown responseType `{other}`: use \"text\", \"binary\" or \"none\""),
+                    &format!(
+                        "unknown responseType `{other}`: use \"text\", \"binary\" or \"none\""
+                    ),
                 ));
             }
         },
@@ -134,7 +151,7 @@ fn text<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<String> {
 
 /// An object's own properties, or an array of `[name, value]` pairs, as
 /// text pairs.
-fn pairs<'js>(value: &Value<'js>) -> Result<Vec<(String, String)>> {
+pub fn pairs<'js>(value: &Value<'js>) -> Result<Vec<(String, String)>> {
     if let Some(array) = value.as_array() {
         let mut out = Vec::with_capacity(array.len());
         for pair in array.iter::<Array>() {
@@ -175,7 +192,10 @@ fn encode_body<'js>(
             .map(|p| p.map(|(k, v)| format!("{}={}", uri_component(&k), uri_component(&v.0))))
             .collect::<Result<Vec<_>>>()?
             .join("&");
-        return Ok((Some(form.into_bytes()), Some("application/x-www-form-urlencoded")));
+        return Ok((
+            Some(form.into_bytes()),
+            Some("application/x-www-form-urlencoded"),
+        ));
     }
     Ok((Some(text(ctx, body)?.into_bytes()), None))
 }

@@ -15,6 +15,9 @@
 //! `__barrage` (see `host.rs`); `prelude.js` builds the standard globals
 //! a script expects (`console`, `fetch`, `TextEncoder`, ...) on top of it.
 
+// The allocator is WebAssembly's; the unit tests run on the host.
+#[cfg(target_arch = "wasm32")]
+mod alloc;
 mod engine;
 mod fetch;
 mod host;
