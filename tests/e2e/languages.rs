@@ -375,3 +375,27 @@ fn a_directory_of_no_known_language_is_refused() {
         run.stderr
     );
 }
+
+/// A JavaScript scenario whose top level throws (it runs once, at build
+/// time) fails the build with the exception, not a component that
+/// cannot start.
+#[test]
+fn a_js_top_level_that_throws_fails_the_build_with_its_message() {
+    let dir = project_copy("examples/js/hello");
+    let scenario = dir.join("scenario.js");
+    let mut source = std::fs::read_to_string(&scenario).unwrap();
+    source.push_str("\nnull.boom();\n");
+    std::fs::write(&scenario, source).unwrap();
+    let run = barrage(
+        &["build", dir.to_str().unwrap_or_default()],
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 107, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the scenario's top level failed: TypeError: cannot read property 'boom'"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("hello.wasm").exists());
+}

@@ -36,10 +36,10 @@ impl Scenario for JavaScript {
         match engine::options() {
             Ok(options) => options,
             Err(error) => {
-                barrage_sdk::log::error(&error);
                 // A trap is the only failure `options` can report; the
-                // build prints the message logged above.
-                panic!("{error}");
+                // build prints the message logged here above it.
+                barrage_sdk::log::error(&error);
+                std::process::abort();
             }
         }
     }
