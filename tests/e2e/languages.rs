@@ -399,3 +399,17 @@ fn a_js_top_level_that_throws_fails_the_build_with_its_message() {
     );
     assert!(!dir.join("hello.wasm").exists());
 }
+
+/// A Python scenario's heap, as the build leaves it, is immortal to
+/// CPython (the build gives every object in it the immortal reference
+/// count, so VUs do not write its pages), while what a VU allocates is
+/// counted and freed as usual.
+#[test]
+fn python_objects_of_the_build_are_immortal_and_a_vus_own_are_not() {
+    let wasm = built("tests/guests/python");
+    let server = Server::start();
+    let (run, json) = run_component(&wasm, &server, &["-e", "MODE=immortal", "-i", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "checks", "passes"), 6.0, "{json:#}");
+    assert_eq!(metric(&json, "checks", "fails"), 0.0, "{json:#}");
+}

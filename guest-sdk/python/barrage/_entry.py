@@ -19,7 +19,7 @@ import wit_world as _world
 from componentize_py_types import Err as _Err
 from wit_world.imports import types as _types
 
-from . import SummaryOutput, _runtime
+from . import SummaryOutput, _runtime, _snapshot
 from . import http as _http
 
 try:
@@ -239,3 +239,7 @@ class WitWorld(_world.WitWorld):
             return _summary_output(function(_json.loads(summary)))
         except BaseException as error:
             raise _fail(error) from None
+
+
+# Last: everything alive now is in the component's image.
+_snapshot.mark()

@@ -11,6 +11,7 @@
 
 pub mod componentize;
 mod go;
+mod immortal;
 mod js;
 mod python;
 mod rust;

@@ -49,5 +49,19 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
             .arg("-o")
             .arg(out),
     )?;
+    // CPython's reference counts, written all over the image by every VU,
+    // are the bulk of what a VU pays for: see `immortal`.
+    let mut component = std::fs::read(out).map_err(|e| BuildError::Read(out.to_owned(), e))?;
+    match super::immortal::immortalize(&mut component) {
+        Some(done) => {
+            tracing::debug!(
+                "{} objects of the image made immortal, {} left as they were",
+                done.objects,
+                done.skipped
+            );
+            std::fs::write(out, component).map_err(|e| BuildError::Write(out.to_owned(), e))?;
+        }
+        None => tracing::debug!("no list of the image's objects: built as componentize-py left it"),
+    }
     Ok(())
 }

@@ -81,6 +81,10 @@ pub const PYTHON: Files = &[
         include_str!("../../../guest-sdk/python/barrage/_runtime.py"),
     ),
     (
+        "barrage/_snapshot.py",
+        include_str!("../../../guest-sdk/python/barrage/_snapshot.py"),
+    ),
+    (
         "barrage/http.py",
         include_str!("../../../guest-sdk/python/barrage/http.py"),
     ),

@@ -3,7 +3,13 @@
 - ``refused``: a request to a closed port; checks that the failure
   reaches the scenario as status 0 with k6's code and a message.
 - ``throw``: the iteration raises.
+- ``immortal``: the objects of the build's heap are immortal (their
+  reference counts never change, so a VU never writes their pages); an
+  object a VU makes is not, and is freed as usual.
 """
+
+import sys
+import weakref
 
 from barrage import check, env, http
 
@@ -24,3 +30,22 @@ def default():
         })
     elif mode == "throw":
         raise ValueError("raised on purpose")
+    elif mode == "immortal":
+        fresh = Fresh()
+        gone = weakref.ref(fresh)
+        fresh_count = sys.getrefcount(fresh)
+        del fresh
+        check(None, {
+            "the image's objects are immortal": lambda _: min(
+                sys.getrefcount(default), sys.getrefcount(Fresh), sys.getrefcount(mode_names)
+            ) >= 2**30,
+            "a VU's own objects are counted and freed": lambda _: fresh_count < 10
+            and gone() is None,
+        })
+
+
+class Fresh:
+    pass
+
+
+mode_names = ("refused", "throw", "immortal")

@@ -1,0 +1,91 @@
+"""What ``barrage build`` needs to know about the heap it snapshots. Not
+part of the public API.
+
+componentize-py runs the module ``barrage._entry`` once, at build time,
+and makes the memory it leaves the component's image, which every VU maps
+copy-on-write. A VU then pays for each page it writes, and CPython writes
+a page each time it touches an object on it: the reference count sits in
+the object's first word. Objects CPython marks immortal have counts it
+never changes.
+
+``mark()`` lists every object alive at the end of the build's run (the
+interpreter's, the SDK's and the scenario's) and keeps them all alive, so
+that ``barrage build`` can give each the immortal count in the image
+(host/src/build/python.rs). The list is a buffer in the heap, found by
+its header: a 16-byte tag, CPython's version (``0x030E`` for 3.14), the
+number of objects, then their addresses (``id()``), all little-endian
+32-bit words.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+# The tag ("BARRAGE-IMMORTAL"), stored XOR 0x5A so that the heap holds it
+# only in the buffer.
+_TAG_XOR = b"\x18\x1b\x08\x08\x1b\x1d\x1f\x77\x13\x17\x17\x15\x08\x0e\x1b\x16"
+
+# Everything the list names, which this list keeps alive for as long as
+# the image is: the build writes to each object's first word, which must
+# never have been freed.
+_kept = None
+_buffer = None
+
+
+def mark() -> None:
+    """Lists the live objects for ``barrage build``, where it can make them
+    immortal: CPython 3.14 in 32-bit WebAssembly only, whose layout the
+    build knows."""
+    global _kept, _buffer
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 14):
+        return
+    if sys.maxsize != 2**31 - 1:
+        return
+    gc.collect()
+    seen: dict = {}
+    pending = gc.get_objects()
+    skip = {id(seen), id(pending)}
+    skip.add(id(skip))
+    while pending:
+        obj = pending.pop()
+        key = id(obj)
+        if key in seen or key in skip:
+            continue
+        seen[key] = obj
+        pending.extend(gc.get_referents(obj))
+        code = obj if type(obj) is _CODE else None
+        if code is not None:
+            # Code objects do not list what they refer to.
+            pending.extend(
+                (
+                    code.co_consts,
+                    code.co_names,
+                    code.co_filename,
+                    code.co_name,
+                    code.co_qualname,
+                    code.co_linetable,
+                    code.co_exceptiontable,
+                )
+            )
+            pending.extend(code.co_varnames)
+            pending.extend(code.co_cellvars)
+            pending.extend(code.co_freevars)
+    kept = list(seen.values())
+    del seen, pending
+    buffer = bytearray(24 + 4 * len(kept))
+    for i, b in enumerate(_TAG_XOR):
+        buffer[i] = b ^ 0x5A
+    words = memoryview(buffer).cast("I")
+    words[4] = 0x030E
+    words[5] = len(kept)
+    for i, obj in enumerate(kept):
+        words[6 + i] = id(obj)
+    words.release()
+    _kept, _buffer = kept, buffer
+    # Collections would write the collector's header of every object;
+    # these are never garbage.
+    gc.freeze()
+
+
+_CODE = type(mark.__code__)
