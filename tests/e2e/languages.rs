@@ -413,3 +413,31 @@ fn python_objects_of_the_build_are_immortal_and_a_vus_own_are_not() {
     assert_eq!(metric(&json, "checks", "passes"), 6.0, "{json:#}");
     assert_eq!(metric(&json, "checks", "fails"), 0.0, "{json:#}");
 }
+
+/// A Python scenario that loads a large data set at its top level still
+/// builds and runs: past a number of objects the build leaves its heap
+/// as it is rather than list them (listing would take the memory past
+/// what componentize-py snapshots).
+#[test]
+fn a_python_scenario_with_a_large_heap_still_builds() {
+    let dir = project_copy("tests/guests/python");
+    let scenario = dir.join("scenario.py");
+    let mut source = std::fs::read_to_string(&scenario).unwrap();
+    source.push_str("\nrows = [{\"id\": i, \"name\": f\"user{i}\"} for i in range(300000)]\n");
+    std::fs::write(&scenario, source).unwrap();
+    let wasm = dir.join("large.wasm");
+    let build = barrage(
+        &[
+            "build",
+            dir.to_str().unwrap_or_default(),
+            "-o",
+            wasm.to_str().unwrap_or_default(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let server = Server::start();
+    let (run, json) = run_component(&wasm, &server, &["-e", "MODE=refused", "-i", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(metric(&json, "checks", "passes"), 4.0, "{json:#}");
+}

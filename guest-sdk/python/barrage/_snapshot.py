@@ -26,6 +26,12 @@ import sys
 # only in the buffer.
 _TAG_XOR = b"\x18\x1b\x08\x08\x1b\x1d\x1f\x77\x13\x17\x17\x15\x08\x0e\x1b\x16"
 
+# Above this many objects (that the collector tracks) the heap stays as it
+# is. Listing takes about 40 bytes an object while it runs, and
+# componentize-py refuses to snapshot a memory past a size of its own: a
+# scenario that loads a large data set at its top level must still build.
+MOST_OBJECTS = 250_000
+
 # Everything the list names, which this list keeps alive for as long as
 # the image is: the build writes to each object's first word, which must
 # never have been freed.
@@ -43,8 +49,10 @@ def mark() -> None:
     if sys.maxsize != 2**31 - 1:
         return
     gc.collect()
-    seen: dict = {}
     pending = gc.get_objects()
+    if len(pending) > MOST_OBJECTS:
+        return
+    seen: dict = {}
     skip = {id(seen), id(pending)}
     skip.add(id(skip))
     while pending:
