@@ -53,6 +53,11 @@ pub fn immortalize(component: &mut [u8]) -> Option<Immortalized> {
             return None;
         }
         let count = word(at + 20)? as usize;
+        // A list cut short changes nothing, rather than half the objects.
+        let end = count.checked_mul(4)?.checked_add(at + 24)?;
+        if end > image.len() {
+            return None;
+        }
         let mut done = Immortalized {
             objects: 0,
             skipped: 0,
@@ -279,6 +284,16 @@ mod tests {
         twice.push((0x4000, list));
         let mut bytes = component(&twice);
         assert_eq!(immortalize(&mut bytes), None);
+    }
+
+    #[test]
+    fn a_list_cut_short_changes_nothing() {
+        let mut segments = heap(CPYTHON_3_14);
+        segments[2].1[20..24].copy_from_slice(&1000u32.to_le_bytes());
+        let mut bytes = component(&segments);
+        let before = bytes.clone();
+        assert_eq!(immortalize(&mut bytes), None);
+        assert_eq!(bytes, before);
     }
 
     #[test]

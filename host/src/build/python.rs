@@ -50,7 +50,7 @@ pub fn build(project: &Project, work: &Path, out: &Path) -> Result<(), BuildErro
             .arg(out),
     )?;
     // CPython's reference counts, written all over the image by every VU,
-    // are the bulk of what a VU pays for: see `immortal`.
+    // are a large part of what a VU pays for: see `immortal`.
     let mut component = std::fs::read(out).map_err(|e| BuildError::Read(out.to_owned(), e))?;
     match super::immortal::immortalize(&mut component) {
         Some(done) => {
