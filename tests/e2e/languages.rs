@@ -410,7 +410,7 @@ fn python_objects_of_the_build_are_immortal_and_a_vus_own_are_not() {
     let server = Server::start();
     let (run, json) = run_component(&wasm, &server, &["-e", "MODE=immortal", "-i", "3"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(metric(&json, "checks", "passes"), 6.0, "{json:#}");
+    assert_eq!(metric(&json, "checks", "passes"), 9.0, "{json:#}");
     assert_eq!(metric(&json, "checks", "fails"), 0.0, "{json:#}");
 }
 

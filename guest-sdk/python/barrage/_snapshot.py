@@ -43,7 +43,7 @@ def mark() -> None:
     """Lists the live objects for ``barrage build``, where it can make them
     immortal: CPython 3.14 in 32-bit WebAssembly only, whose layout the
     build knows."""
-    global _kept, _buffer
+    global _kept, _buffer, _top, _fill
     if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 14):
         return
     if sys.maxsize != 2**31 - 1:
@@ -91,9 +91,42 @@ def mark() -> None:
         words[6 + i] = id(obj)
     words.release()
     _kept, _buffer = kept, buffer
+    _top = max(id(o) for o in kept)
+    gc.collect()
+    _fill = _fill_holes(_top)
     # Collections would write the collector's header of every object;
     # these are never garbage.
     gc.freeze()
+
+
+# The highest address of an object listed, and the objects that filled
+# the free blocks below it.
+_top = 0
+_fill = None
+
+# The most memory the filling may take.
+FILL_LIMIT = 8 << 20
+
+
+def _fill_holes(top: int) -> list:
+    """Fills the free blocks the build's run left below ``top`` with
+    objects kept alive, so that a VU's new objects go past the image
+    instead of into blocks scattered over pages it would copy, one page
+    for each. The allocators fill a request from a free block of the
+    request's size or larger before new memory: each size is asked for
+    until its blocks come from above ``top``."""
+    fillers = []
+    total = 0
+    for size in [*range(16, 513, 16), 1024, 4096]:
+        above = 0
+        i = 0
+        while above < 32 and total < FILL_LIMIT:
+            filler = float(i) + 0.5 if size == 16 else bytes(size - 24)
+            fillers.append(filler)
+            total += size
+            above = above + 1 if id(filler) > top else 0
+            i += 1
+    return fillers
 
 
 _CODE = type(mark.__code__)
