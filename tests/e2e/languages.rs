@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use barrage_tests::{Server, barrage, built, command, finish, metric, project_copy, run_component};
+use barrage_tests::{
+    Server, barrage, build_into, built, command, finish, metric, project_copy, run_component,
+};
 
 /// Runs a `hello` example for 20 iterations: every request reaches the
 /// server, and every check passes.
@@ -376,16 +378,23 @@ fn a_directory_of_no_known_language_is_refused() {
     );
 }
 
+/// A clean copy of the project `path` with `line` added at the end of
+/// its `file`.
+fn project_copy_with(path: &str, file: &str, line: &str) -> std::path::PathBuf {
+    let dir = project_copy(path);
+    let file = dir.join(file);
+    let mut source = std::fs::read_to_string(&file).unwrap();
+    source.push_str(&format!("\n{line}\n"));
+    std::fs::write(&file, source).unwrap();
+    dir
+}
+
 /// A JavaScript scenario whose top level throws (it runs once, at build
 /// time) fails the build with the exception, not a component that
 /// cannot start.
 #[test]
 fn a_js_top_level_that_throws_fails_the_build_with_its_message() {
-    let dir = project_copy("examples/js/hello");
-    let scenario = dir.join("scenario.js");
-    let mut source = std::fs::read_to_string(&scenario).unwrap();
-    source.push_str("\nnull.boom();\n");
-    std::fs::write(&scenario, source).unwrap();
+    let dir = project_copy_with("examples/js/hello", "scenario.js", "null.boom();");
     let run = barrage(
         &["build", dir.to_str().unwrap_or_default()],
         Duration::from_secs(60),
@@ -420,21 +429,10 @@ fn python_objects_of_the_build_are_immortal_and_a_vus_own_are_not() {
 /// what componentize-py snapshots).
 #[test]
 fn a_python_scenario_with_a_large_heap_still_builds() {
-    let dir = project_copy("tests/guests/python");
-    let scenario = dir.join("scenario.py");
-    let mut source = std::fs::read_to_string(&scenario).unwrap();
-    source.push_str("\nrows = [{\"id\": i, \"name\": f\"user{i}\"} for i in range(300000)]\n");
-    std::fs::write(&scenario, source).unwrap();
+    let rows = "rows = [{\"id\": i, \"name\": f\"user{i}\"} for i in range(300000)]";
+    let dir = project_copy_with("tests/guests/python", "scenario.py", rows);
     let wasm = dir.join("large.wasm");
-    let build = barrage(
-        &[
-            "build",
-            dir.to_str().unwrap_or_default(),
-            "-o",
-            wasm.to_str().unwrap_or_default(),
-        ],
-        Duration::from_secs(120),
-    );
+    let build = build_into(&dir, &wasm, Duration::from_secs(120));
     assert_eq!(build.code, 0, "{}", build.stderr);
     let server = Server::start();
     let (run, json) = run_component(&wasm, &server, &["-e", "MODE=refused", "-i", "2"]);

@@ -306,15 +306,7 @@ pub fn built(path: &'static str) -> PathBuf {
             .is_ok_and(|m| m.contains("workspace = true"));
         let dir = if member { source } else { project_copy(path) };
         let out = scratch(&format!("{}.wasm", path.replace('/', "-")));
-        let run = barrage(
-            &[
-                "build",
-                dir.to_str().unwrap_or_default(),
-                "-o",
-                out.to_str().unwrap_or_default(),
-            ],
-            Duration::from_secs(300),
-        );
+        let run = build_into(&dir, &out, Duration::from_secs(300));
         assert_eq!(
             run.code, 0,
             "`barrage build {path}` failed (run tests/toolchains.sh to install the guest \
@@ -324,6 +316,19 @@ pub fn built(path: &'static str) -> PathBuf {
         out
     })
     .clone()
+}
+
+/// `barrage build DIR -o OUT`, given `timeout` to finish.
+pub fn build_into(dir: &Path, out: &Path, timeout: Duration) -> Run {
+    barrage(
+        &[
+            "build",
+            dir.to_str().unwrap_or_default(),
+            "-o",
+            out.to_str().unwrap_or_default(),
+        ],
+        timeout,
+    )
 }
 
 /// Runs the component `wasm` against `server` as [`run_against`] does.

@@ -62,9 +62,9 @@ def mark() -> None:
             continue
         seen[key] = obj
         pending.extend(gc.get_referents(obj))
-        code = obj if type(obj) is _CODE else None
-        if code is not None:
+        if type(obj) is _CODE:
             # Code objects do not list what they refer to.
+            code = obj
             pending.extend(
                 (
                     code.co_consts,

@@ -48,7 +48,7 @@ pub fn componentize(core: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// takes its slot: 600 KiB per VU. A module with anything but active
 /// segments at constant offsets in memory 0 is returned as it is.
 pub fn merge_data_segments(module: &[u8]) -> anyhow::Result<Vec<u8>> {
-    use wasmparser::{DataKind, Operator, Parser, Payload};
+    use wasmparser::{Parser, Payload};
     let mut segments: Vec<(u32, Vec<u8>)> = Vec::new();
     for payload in Parser::new(0).parse_all(module) {
         let Payload::DataSection(reader) = payload? else {
@@ -56,18 +56,10 @@ pub fn merge_data_segments(module: &[u8]) -> anyhow::Result<Vec<u8>> {
         };
         for data in reader {
             let data = data?;
-            let DataKind::Active {
-                memory_index: 0,
-                offset_expr,
-            } = data.kind
-            else {
+            let Some(address) = constant_address(&data.kind) else {
                 return Ok(module.to_vec());
             };
-            let mut ops = offset_expr.get_operators_reader();
-            let (Operator::I32Const { value }, Operator::End) = (ops.read()?, ops.read()?) else {
-                return Ok(module.to_vec());
-            };
-            segments.push((value.cast_unsigned(), data.data.to_vec()));
+            segments.push((address, data.data.to_vec()));
         }
     }
     segments.sort_by_key(|(offset, _)| *offset);
@@ -118,6 +110,24 @@ pub fn merge_data_segments(module: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// The longest run of zeros between two data segments that merging fills
 /// in: short enough to add nothing to the image in practice.
 const MERGE_GAP: u64 = 64;
+
+/// Where a data segment goes in memory 0 when it is active there at a
+/// constant offset; `None` for any other segment.
+pub fn constant_address(kind: &wasmparser::DataKind) -> Option<u32> {
+    use wasmparser::{DataKind, Operator};
+    let DataKind::Active {
+        memory_index: 0,
+        offset_expr,
+    } = kind
+    else {
+        return None;
+    };
+    let mut ops = offset_expr.get_operators_reader();
+    match (ops.read().ok()?, ops.read().ok()?) {
+        (Operator::I32Const { value }, Operator::End) => Some(value.cast_unsigned()),
+        _ => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {

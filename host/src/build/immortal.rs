@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use wasmparser::{DataKind, Encoding, Operator, Parser, Payload};
+use wasmparser::{Encoding, Parser, Payload};
 
 /// The list's tag, as the SDK writes it.
 const TAG: &[u8; 16] = b"BARRAGE-IMMORTAL";
@@ -108,21 +108,12 @@ fn data_segments(component: &[u8]) -> wasmparser::Result<Vec<Vec<Segment>>> {
                 };
                 for data in reader {
                     let data = data?;
-                    let DataKind::Active {
-                        memory_index: 0,
-                        offset_expr,
-                    } = data.kind
-                    else {
-                        continue;
-                    };
-                    let Ok(Operator::I32Const { value }) =
-                        offset_expr.get_operators_reader().read()
-                    else {
+                    let Some(address) = super::componentize::constant_address(&data.kind) else {
                         continue;
                     };
                     let start = data.data.as_ptr() as usize - base;
                     segments.push(Segment {
-                        address: value as u32 as usize,
+                        address: address as usize,
                         bytes: start..start + data.data.len(),
                     });
                 }
